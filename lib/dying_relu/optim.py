@@ -1,0 +1,131 @@
+"""Optimisers that update a network's parameters in place (introduced in Chapter 1).
+
+Usage: ``opt = Adam(lr=1e-3); net.loss_and_grad(X, y); opt.step(net)``. Each optimiser works on
+``net.params()`` and ``net.grads()`` (or any two aligned lists of arrays).
+
+``weight_decay`` adds ``weight_decay * W`` to the gradient of every weight matrix (not the biases),
+i.e. L2 regularisation; for :class:`Adam` it is applied decoupled, as in AdamW.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SGD", "Adam", "Momentum", "Optimizer", "get"]
+
+
+def _check_positive(value: float, name: str) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value}.")
+    return value
+
+
+class Optimizer:
+    """Base class: subclasses implement :meth:`_update` for one parameter array."""
+
+    def __init__(self, lr: float, weight_decay: float = 0.0) -> None:
+        self.lr = _check_positive(lr, "The learning rate lr")
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay}.")
+        self.weight_decay = float(weight_decay)
+        self.t = 0
+        self._state: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def step(self, net_or_params, grads: list[np.ndarray] | None = None) -> None:
+        """Update parameters in place: ``step(net)`` or ``step(params, grads)``."""
+        if grads is None:
+            params, grads = net_or_params.params(), net_or_params.grads()
+        else:
+            params = net_or_params
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            self._update(i, p, g, decay=self.weight_decay if p.ndim > 1 else 0.0)
+
+    def _update(self, i: int, p: np.ndarray, g: np.ndarray, decay: float) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        wd = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+        return f"{type(self).__name__}(lr={self.lr:g}{wd})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: ``p -= lr * (g + weight_decay * p)``."""
+
+    def _update(self, i, p, g, decay):
+        lr = p.dtype.type(self.lr)
+        if decay:
+            p *= p.dtype.type(1 - self.lr * decay)
+        p -= lr * g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum: ``v = beta v + g; p -= lr v`` (Nesterov optional)."""
+
+    def __init__(
+        self, lr: float, beta: float = 0.9, nesterov: bool = False, weight_decay: float = 0.0
+    ) -> None:
+        super().__init__(lr, weight_decay)
+        if not 0 <= beta < 1:
+            raise ValueError(f"beta must be in [0, 1), got {beta}.")
+        self.beta = float(beta)
+        self.nesterov = bool(nesterov)
+
+    def _update(self, i, p, g, decay):
+        if i not in self._state:
+            self._state[i] = (np.zeros_like(p),)
+        (v,) = self._state[i]
+        if decay:
+            g = g + p.dtype.type(decay) * p
+        v *= p.dtype.type(self.beta)
+        v += g
+        step = g + p.dtype.type(self.beta) * v if self.nesterov else v
+        p -= p.dtype.type(self.lr) * step
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba 2014) with bias correction; decoupled weight decay (AdamW)."""
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(lr, weight_decay)
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= beta < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {beta}.")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def _update(self, i, p, g, decay):
+        if i not in self._state:
+            self._state[i] = (np.zeros_like(p), np.zeros_like(p))
+        m, v = self._state[i]
+        t = p.dtype.type
+        m *= t(self.beta1)
+        m += t(1 - self.beta1) * g
+        v *= t(self.beta2)
+        v += t(1 - self.beta2) * (g * g)
+        c1 = 1 - self.beta1**self.t
+        c2 = 1 - self.beta2**self.t
+        if decay:
+            p *= t(1 - self.lr * decay)
+        denom = np.sqrt(v / t(c2))
+        denom += t(self.eps)
+        p -= t(self.lr / c1) * m / denom
+
+
+_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def get(name: str | Optimizer, **kwargs) -> Optimizer:
+    """``get("adam", lr=1e-3)``; an :class:`Optimizer` instance is returned unchanged."""
+    if isinstance(name, Optimizer):
+        return name
+    if name not in _OPTIMIZERS:
+        raise ValueError(f"Unknown optimiser {name!r}. Known: {', '.join(sorted(_OPTIMIZERS))}.")
+    return _OPTIMIZERS[name](**kwargs)

@@ -1,0 +1,248 @@
+"""The training loop (introduced in Chapter 1).
+
+:func:`fit` trains a network with mini-batches and returns a :class:`History`: the loss and
+accuracy on the whole training set (and optionally a validation set) *before* training
+(index 0) and after every epoch, plus whatever the hooks record.
+
+Hooks let later chapters watch training without copying the loop::
+
+    hist = fit(net, X, y, optimizer=SGD(0.1), epochs=20,
+               on_epoch=lambda net, epoch: {"dead": dead_fraction(net, X)})
+    hist["dead"]   # one entry per epoch, index 0 = at initialisation
+
+``on_step(net, step)`` works the same way for every optimisation step (recorded in
+``hist.steps``). A hook returning ``None`` records nothing; a hook may raise
+:class:`StopTraining` to end the run early.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import losses as _losses
+from . import optim as _optim
+from .nn import MLP
+
+__all__ = ["History", "StopTraining", "TrainingDiverged", "evaluate", "fit"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite: the learning rate is almost always too high."""
+
+
+class StopTraining(Exception):  # noqa: N818 - a control-flow signal, not an error
+    """Raise from a hook to end training after the current step or epoch."""
+
+
+@dataclass
+class History:
+    """Per-epoch records of a training run; index 0 is the state before training.
+
+    Attributes:
+        loss, accuracy: on the whole training set (accuracy is None for regression).
+        val_loss, val_accuracy: on the validation set, if one was given.
+        epoch_time: wall-clock seconds of each epoch's optimisation (0 for index 0).
+        records: per-epoch values returned by ``on_epoch`` (by key).
+        steps: per-step values returned by ``on_step`` plus ``"loss"`` (the mini-batch loss).
+        diverged: True if training stopped because the loss became NaN or inf.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float | None] = field(default_factory=list)
+    epoch_time: list[float] = field(default_factory=list)
+    records: dict[str, list[Any]] = field(default_factory=dict)
+    steps: dict[str, list[Any]] = field(default_factory=dict)
+    diverged: bool = False
+    message: str = ""
+
+    def __getitem__(self, key: str) -> Any:
+        if key in ("loss", "accuracy", "val_loss", "val_accuracy", "epoch_time"):
+            return getattr(self, key)
+        if key in self.records:
+            return self.records[key]
+        raise KeyError(
+            f"No record {key!r}. Recorded: loss, accuracy, val_loss, val_accuracy, epoch_time"
+            + "".join(f", {k}" for k in self.records)
+        )
+
+    @property
+    def epochs(self) -> int:
+        """Number of completed epochs."""
+        return max(len(self.loss) - 1, 0)
+
+    def epochs_to(self, error: float, on: str = "train") -> int | None:
+        """First epoch at which the classification error (1 - accuracy) is <= ``error``.
+
+        Returns None if it was never reached.
+        """
+        acc = self.accuracy if on == "train" else self.val_accuracy
+        for epoch, a in enumerate(acc):
+            if a is not None and 1 - a <= error:
+                return epoch
+        return None
+
+    def _add(self, store: dict[str, list[Any]], values: dict | None) -> None:
+        for key, value in (values or {}).items():
+            store.setdefault(key, []).append(value)
+
+    def __repr__(self) -> str:
+        last = f"loss={self.loss[-1]:.4g}" if self.loss else "empty"
+        if self.accuracy and self.accuracy[-1] is not None:
+            last += f", accuracy={self.accuracy[-1]:.3f}"
+        flag = ", DIVERGED" if self.diverged else ""
+        return f"History(epochs={self.epochs}, {last}{flag})"
+
+
+def evaluate(
+    net: MLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    loss: str | _losses.Loss = "cross_entropy",
+    batch_size: int = 4096,
+) -> tuple[float, float | None]:
+    """Mean loss and accuracy of ``net`` on ``(X, y)``; accuracy is None for the MSE loss."""
+    loss_fn = _losses.get(loss)
+    n = len(X)
+    total, correct = 0.0, 0
+    for start in range(0, n, batch_size):
+        out = net.forward(X[start : start + batch_size])
+        yb = y[start : start + batch_size]
+        value, _ = loss_fn(out, yb)
+        total += value * len(out)
+        if loss_fn is not _losses.mse:
+            correct += int(np.sum(np.argmax(out, axis=1) == yb))
+    acc = None if loss_fn is _losses.mse else correct / n
+    return total / n, acc
+
+
+def _divergence_message(where: str, optimizer: _optim.Optimizer) -> str:
+    return (
+        f"Training diverged: the loss became NaN or infinite {where} with {optimizer!r}. "
+        f"Lower the learning rate (try lr={optimizer.lr / 10:g}) or use a smaller initial weight "
+        "scale; pass on_divergence='stop' to record the run instead of raising."
+    )
+
+
+def fit(
+    net: MLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    optimizer: _optim.Optimizer | str = "sgd",
+    lr: float | None = None,
+    epochs: int = 10,
+    batch_size: int = 32,
+    loss: str | _losses.Loss = "cross_entropy",
+    seed: int | None = 0,
+    rng: np.random.Generator | None = None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    on_epoch: Callable[[MLP, int], dict | None] | None = None,
+    on_step: Callable[[MLP, int], dict | None] | None = None,
+    on_divergence: str = "raise",
+    stop_at_error: float | None = None,
+) -> History:
+    """Train ``net`` on ``(X, y)`` with mini-batch gradient steps; return a :class:`History`.
+
+    Args:
+        net: the network, updated in place.
+        X: inputs ``(n, sizes[0])``.  y: integer labels ``(n,)`` (or targets ``(n, k)`` for MSE).
+        optimizer: an :class:`~dying_relu.optim.Optimizer`, or a name with ``lr``.
+        epochs: passes over the data.  batch_size: examples per step (the last batch may be
+            smaller).
+        loss: ``"cross_entropy"`` (default) or ``"mse"``.
+        seed / rng: the shuffling order of the mini-batches.
+        validation: optional ``(X_val, y_val)`` evaluated after every epoch.
+        on_epoch: ``hook(net, epoch) -> dict | None``, called at epoch 0 (before training) and
+            after each epoch; returned values are appended to ``history.records``.
+        on_step: ``hook(net, step) -> dict | None`` after each optimisation step (step counts
+            from 1); values are appended to ``history.steps``.
+        on_divergence: ``"raise"`` (default) raises :class:`TrainingDiverged` when the loss
+            becomes NaN or inf; ``"stop"`` ends training and sets ``history.diverged``.
+        stop_at_error: end training once the training error (1 - accuracy) is at most this.
+    """
+    if on_divergence not in ("raise", "stop"):
+        raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}.")
+    if int(epochs) != epochs or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got {epochs}.")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}.")
+    if isinstance(optimizer, str):
+        if lr is None:
+            raise ValueError(f"Give a learning rate: fit(..., optimizer={optimizer!r}, lr=0.1).")
+        optimizer = _optim.get(optimizer, lr=lr)
+    elif lr is not None:
+        raise ValueError("Pass lr only with an optimiser name; this optimiser has its own lr.")
+    X = net._prepare(X, check=True)
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} examples but y has {len(y)}; they must match.")
+    loss_fn = _losses.get(loss)
+    rng = rng if rng is not None else np.random.default_rng(seed)
+    hist = History()
+
+    def record(epoch: int, seconds: float) -> bool:
+        value, acc = evaluate(net, X, y, loss_fn)
+        hist.loss.append(value)
+        hist.accuracy.append(acc)
+        hist.epoch_time.append(seconds)
+        if validation is not None:
+            v_loss, v_acc = evaluate(net, validation[0], validation[1], loss_fn)
+            hist.val_loss.append(v_loss)
+            hist.val_accuracy.append(v_acc)
+        if on_epoch is not None:
+            hist._add(hist.records, on_epoch(net, epoch))
+        return np.isfinite(value)
+
+    def diverge(where: str) -> History:
+        hist.diverged = True
+        hist.message = _divergence_message(where, optimizer)
+        if on_divergence == "raise":
+            raise TrainingDiverged(hist.message)
+        return hist
+
+    # Overflow on the way to divergence is detected below (a non-finite loss stops the run with a
+    # clear message), so numpy's own overflow warnings would only be noise.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, int(epochs),
+                    batch_size, stop_at_error, on_step)
+
+
+def _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, epochs, batch_size,
+         stop_at_error, on_step) -> History:
+    n = len(X)
+    try:
+        if not record(0, 0.0):
+            return diverge("at initialisation")
+        step = 0
+        for epoch in range(1, epochs + 1):
+            if stop_at_error is not None and hist.accuracy[-1] is not None:
+                if 1 - hist.accuracy[-1] <= stop_at_error:
+                    break
+            order = rng.permutation(n)
+            start_time = time.perf_counter()
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                h = X[idx]
+                for layer in net.layers:
+                    h = layer.forward(h)
+                value, d_out = loss_fn(h, y[idx])
+                if not np.isfinite(value):
+                    return diverge(f"at epoch {epoch}, step {step + 1}")
+                net.backward(d_out)
+                optimizer.step(net)
+                step += 1
+                hist.steps.setdefault("loss", []).append(value)
+                if on_step is not None:
+                    hist._add(hist.steps, on_step(net, step))
+            if not record(epoch, time.perf_counter() - start_time):
+                return diverge(f"after epoch {epoch}")
+    except StopTraining:
+        pass
+    return hist
