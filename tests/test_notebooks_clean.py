@@ -1,0 +1,115 @@
+"""Hygiene of the committed chapter notebooks (chapters/*.ipynb).
+
+Each notebook must look like the result of a clean "restart kernel and run all", saved with
+`make notebook NB=...` (scripts/run_notebook.py): code cells numbered 1..N in order, no errors,
+no memory addresses in outputs, no timing or UI metadata, the standard kernel, and the state of
+every displayed widget stored (so the explorers render from the saved notebook as well).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+FIX = "re-run it with `make notebook NB=<name>` (scripts/run_notebook.py) and commit the result"
+NOISY_CELL_METADATA = {"execution", "ExecuteTime", "collapsed", "scrolled", "jupyter"}
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+if not NOTEBOOKS:
+    pytest.skip("no chapter notebooks yet (chapters/*.ipynb)", allow_module_level=True)
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def nb(request):
+    notebook = nbformat.read(request.param, as_version=4)
+    nbformat.validate(notebook)
+    return notebook
+
+
+def code_cells(notebook):
+    return [c for c in notebook.cells if c.cell_type == "code"]
+
+
+def output_texts(cell):
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            yield output["text"]
+        for mime, value in output.get("data", {}).items():
+            if mime.startswith("text/") and isinstance(value, str):
+                yield value
+
+
+def test_starts_with_a_title(nb):
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and re.search(r"^# \S", first.source, re.M), (
+        "the first cell must be a markdown cell with the chapter title (# Title)"
+    )
+
+
+def test_execution_counts_are_1_to_n_in_order(nb):
+    counts = [c.execution_count for c in code_cells(nb)]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"execution counts are {counts}, not 1..{len(counts)}: {FIX} "
+        "(an empty code cell also breaks the count: delete it)"
+    )
+
+
+def test_no_errors_in_outputs(nb):
+    errors = [
+        f"cell {i}: {o.get('ename')}: {o.get('evalue')}"
+        for i, c in enumerate(nb.cells)
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
+    assert not errors, f"stored error outputs: {errors}"
+
+
+def test_no_memory_addresses_in_outputs(nb):
+    bad = [
+        f"cell {i}: {line.strip()[:100]}"
+        for i, c in enumerate(nb.cells)
+        for text in output_texts(c)
+        for line in text.splitlines()
+        if " at 0x" in line
+    ]
+    assert not bad, (
+        "outputs with memory addresses (they change at every run and fail nbval): end plotting "
+        f"cells with plt.show() or assign the result (_ = ...): {bad}"
+    )
+
+
+def test_no_noisy_metadata(nb):
+    noisy = [
+        f"cell {i}: {sorted(NOISY_CELL_METADATA & set(c.metadata))}"
+        for i, c in enumerate(nb.cells)
+        if NOISY_CELL_METADATA & set(c.metadata)
+    ]
+    assert not noisy, f"timing/UI metadata in cells: {noisy}; {FIX} (or run it with --strip-only)"
+
+
+def test_standard_kernel(nb):
+    name = nb.metadata.get("kernelspec", {}).get("name")
+    assert name == "python3", (
+        f"kernelspec is {name!r}: use the environment's 'python3' kernel, which the book build, "
+        "nbval and make lab all use"
+    )
+
+
+def test_widget_state_is_saved(nb):
+    shown = {
+        o["data"][WIDGET_VIEW]["model_id"]
+        for c in code_cells(nb)
+        for o in c.get("outputs", [])
+        if WIDGET_VIEW in o.get("data", {})
+    }
+    if not shown:
+        return
+    saved = set(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
+    missing = shown - saved
+    assert not missing, f"displayed widgets without saved state ({len(missing)}): {FIX}"
