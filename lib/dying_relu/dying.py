@@ -1,0 +1,812 @@
+"""Dead neurons: how ReLU units die, and whether they come back (introduced in Chapter 3).
+
+Everything Chapter 3 measures lives here, so the chapter only calls and plots:
+
+- diagnostics on raw pre-activations (:func:`dead_units`, :func:`layer_dead_fraction`,
+  :func:`revived`) and a hook for :func:`dying_relu.train.fit` that records dead fractions over
+  training (:func:`dead_recorder`);
+- the single neuron of the classic explanation (:func:`single_neuron`, :func:`neuron_gradients`);
+- sweeps over the initial bias and the learning rate across seeds (:func:`sweep`);
+- the Monte Carlo estimate of the probability that a deep, narrow network is *born dead*
+  (Lu, Shin, Su and Karniadakis 2019), vectorised over thousands of networks
+  (:func:`born_dead_probability`), a slow reference built from :class:`~dying_relu.nn.MLP`
+  (:func:`born_dead_reference`) and a vectorised trainer to measure collapse after training
+  (:func:`train_stack`);
+- the 2-D "microscope" (:func:`draw_microscope`) and the explorer's pure :func:`compute`;
+- the recovery experiments (:func:`kill_unit`, :func:`revival_experiment`,
+  :func:`recovery_by_optimizer`).
+
+Conventions (as in :mod:`dying_relu.diagnostics`): a unit is *dead on a data set* when its
+pre-activation ``z <= 0`` on every example; pre-activation arrays have shape
+``(n_examples, width)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import data as _data
+from . import diagnostics as _diag
+from . import optim as _optim
+from .nn import MLP
+from .plots import OKABE_ITO, style
+from .train import evaluate, fit
+
+__all__ = [
+    "BornDead",
+    "Stack",
+    "Sweep",
+    "born_dead_first_layer",
+    "born_dead_probability",
+    "born_dead_reference",
+    "compute",
+    "dead_recorder",
+    "dead_units",
+    "draw_explorer",
+    "draw_microscope",
+    "he_layers",
+    "he_stack",
+    "kill_unit",
+    "layer_dead_fraction",
+    "make_optimizer",
+    "neuron_gradients",
+    "recovery_by_optimizer",
+    "revival_experiment",
+    "revived",
+    "single_neuron",
+    "stack_dead_layers",
+    "sweep",
+    "train_stack",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Diagnostics on raw arrays
+# ---------------------------------------------------------------------------------------------
+
+
+def dead_units(Z: np.ndarray) -> np.ndarray:
+    """Dead mask of one layer from its pre-activations ``Z (n_examples, width)``.
+
+    Returns a boolean array ``(width,)``: True where ``z <= 0`` on every example (row).
+    """
+    Z = np.asarray(Z)
+    if Z.ndim != 2:
+        raise ValueError(f"Z must have shape (n_examples, width), got {Z.shape}.")
+    return ~np.any(Z > 0, axis=0)
+
+
+def layer_dead_fraction(Z: np.ndarray) -> float:
+    """Fraction of the units (columns) of ``Z (n_examples, width)`` that are dead on its rows."""
+    return float(np.mean(dead_units(Z)))
+
+
+def revived(masks: np.ndarray) -> np.ndarray:
+    """Which units came back from the dead.
+
+    Args:
+        masks: boolean dead masks over time, shape ``(n_times, width)`` (e.g. one per epoch).
+
+    Returns:
+        ``(width,)`` booleans: True for a unit that was dead at some time and alive at a later one.
+    """
+    masks = np.asarray(masks, dtype=bool)
+    if masks.ndim != 2:
+        raise ValueError(f"masks must have shape (n_times, width), got {masks.shape}.")
+    # alive at some time strictly after a time at which it was dead
+    alive_later = np.zeros(masks.shape[1], dtype=bool)
+    out = np.zeros(masks.shape[1], dtype=bool)
+    for t in range(masks.shape[0] - 1, -1, -1):
+        out |= masks[t] & alive_later
+        alive_later |= ~masks[t]
+    return out
+
+
+def dead_recorder(
+    X: np.ndarray,
+    masks: bool = False,
+    y: np.ndarray | None = None,
+    loss: str = "cross_entropy",
+) -> Callable[[MLP, int], dict]:
+    """A hook for ``fit(on_epoch=...)`` or ``fit(on_step=...)`` that records dead units on ``X``.
+
+    Each call records ``"dead"`` (fraction dead per hidden layer, shape ``(depth,)``),
+    ``"dead_total"`` (fraction of all hidden units), with ``masks=True`` also ``"dead_mask"``
+    (a list of boolean ``(width,)`` arrays, one per hidden layer), and with targets ``y`` also
+    ``"train_loss"``, the loss on the whole of ``(X, y)`` (useful per step, where ``fit`` only
+    keeps the mini-batch loss).
+    """
+
+    def hook(net: MLP, _: int) -> dict:
+        m = [mask.copy() for mask in _diag.dead_mask(net, X)]
+        out = {
+            "dead": np.array([mm.mean() for mm in m]),
+            "dead_total": float(sum(int(mm.sum()) for mm in m) / sum(mm.size for mm in m)),
+        }
+        if masks:
+            out["dead_mask"] = m
+        if y is not None:
+            out["train_loss"] = evaluate(net, X, y, loss)[0]
+        return out
+
+    return hook
+
+
+# ---------------------------------------------------------------------------------------------
+# The single neuron
+# ---------------------------------------------------------------------------------------------
+
+
+def single_neuron(w: Sequence[float], b: float, v: float = 1.0, c: float = 0.0) -> MLP:
+    """The classic single ReLU neuron, as a network ``y_hat = v * relu(w1 x1 + w2 x2 + b) + c``.
+
+    A ``[2, 1, 1]`` :class:`~dying_relu.nn.MLP` in float64 whose hidden unit has weights ``w``
+    (2,) and bias ``b``, read out by a linear unit with weight ``v`` and bias ``c``.
+    """
+    net = MLP([2, 1, 1], "relu", seed=0)
+    net.layers[0].W[:, 0] = np.asarray(w, dtype=float)
+    net.layers[0].b[0] = b
+    net.layers[1].W[0, 0] = v
+    net.layers[1].b[0] = c
+    return net
+
+
+def neuron_gradients(net: MLP, X: np.ndarray, y: np.ndarray, loss: str = "mse") -> dict:
+    """Gradients of the loss for the first hidden unit of ``net`` on the whole batch ``(X, y)``.
+
+    Returns a dict with ``"dw"`` (``(fan_in,)``, dL/dw), ``"db"`` (float), ``"z"`` (the unit's
+    pre-activations ``(n,)``) and ``"loss"``.
+    """
+    value = net.loss_and_grad(X, y, loss)
+    layer = net.layers[0]
+    return {
+        "dw": layer.dW[:, 0].copy(),
+        "db": float(layer.db[0]),
+        "z": layer.z[:, 0].copy(),
+        "loss": value,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Sweeps over a setting, across seeds
+# ---------------------------------------------------------------------------------------------
+
+
+def make_optimizer(kind: str | Callable[[float], _optim.Optimizer], lr: float) -> _optim.Optimizer:
+    """``"sgd"``, ``"momentum"`` (beta 0.9), ``"adam"``, or a factory ``lr -> Optimizer``."""
+    if callable(kind):
+        return kind(lr)
+    return _optim.get(kind, lr=lr)
+
+
+@dataclass
+class Sweep:
+    """Results of :func:`sweep`: arrays of shape ``(n_values, n_seeds)`` unless noted.
+
+    Attributes:
+        param: the swept setting (``"lr"`` or ``"bias"``).  values: its values ``(n_values,)``.
+        seeds: the seeds (network initialisation and batch order).
+        dead_init, dead_final: fraction of all hidden units dead on the training set, before
+            and after training.
+        dead_layers_init, dead_layers_final: per hidden layer, ``(n_values, n_seeds, depth)``.
+        accuracy, loss: on the training set after training.  diverged: the loss became NaN/inf.
+    """
+
+    param: str
+    values: np.ndarray
+    seeds: tuple
+    dead_init: np.ndarray
+    dead_final: np.ndarray
+    dead_layers_init: np.ndarray
+    dead_layers_final: np.ndarray
+    accuracy: np.ndarray
+    loss: np.ndarray
+    diverged: np.ndarray
+
+    def stats(self, what: str = "dead_final") -> dict[str, np.ndarray]:
+        """Mean, standard deviation (ddof=1), min and max over seeds of a ``(n_values, n_seeds)``
+        attribute; each entry has shape ``(n_values,)``."""
+        a = np.asarray(getattr(self, what), dtype=float)
+        ddof = 1 if a.shape[1] > 1 else 0
+        return {"mean": a.mean(1), "std": a.std(1, ddof=ddof), "min": a.min(1), "max": a.max(1)}
+
+
+def sweep(
+    param: str,
+    values: Sequence[float],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    seeds: Sequence[int] = range(8),
+    sizes: Sequence[int] = (2, 32, 32, 3),
+    lr: float = 0.3,
+    bias: float = 0.0,
+    optimizer: str | Callable[[float], _optim.Optimizer] = "sgd",
+    epochs: int = 40,
+    batch_size: int = 32,
+) -> Sweep:
+    """Train one ReLU network per (value, seed) and record dead fractions, accuracy and loss.
+
+    Args:
+        param: ``"lr"`` (the learning rate) or ``"bias"`` (the initial bias of every hidden
+            layer; the output bias starts at 0).
+        values: the values of ``param`` to try.
+        X, y: a classification training set (the dead fractions are measured on it).
+        seeds: each seed sets the network's weights and the mini-batch order.
+        sizes, lr, bias, optimizer, epochs, batch_size: the fixed settings.
+
+    Divergence (a NaN/inf loss) does not raise: it is recorded in ``diverged``.
+    """
+    if param not in ("lr", "bias"):
+        raise ValueError(f"param must be 'lr' or 'bias', got {param!r}.")
+    values = np.asarray(values, dtype=float)
+    seeds = tuple(seeds)
+    depth = len(sizes) - 2
+    shape = (len(values), len(seeds))
+    out = {k: np.zeros(shape) for k in ("dead_init", "dead_final", "accuracy", "loss")}
+    layers_init = np.zeros((*shape, depth))
+    layers_final = np.zeros((*shape, depth))
+    diverged = np.zeros(shape, dtype=bool)
+    for i, value in enumerate(values):
+        for j, seed in enumerate(seeds):
+            b0 = value if param == "bias" else bias
+            rate = value if param == "lr" else lr
+            net = MLP(list(sizes), "relu", bias=[b0] * depth + [0.0], seed=seed)
+            layers_init[i, j] = _diag.dead_fraction(net, X)
+            hist = fit(net, X, y, optimizer=make_optimizer(optimizer, rate), epochs=epochs,
+                       batch_size=batch_size, seed=seed, on_divergence="stop")
+            diverged[i, j] = hist.diverged
+            layers_final[i, j] = _diag.dead_fraction(net, X)
+            out["accuracy"][i, j] = hist.accuracy[-1]
+            out["loss"][i, j] = hist.loss[-1]
+    sizes_h = np.asarray(sizes[1:-1], dtype=float)
+    pooled = lambda a: (a * sizes_h).sum(-1) / sizes_h.sum()  # noqa: E731
+    return Sweep(param, values, seeds, pooled(layers_init), pooled(layers_final), layers_init,
+                 layers_final, out["accuracy"], out["loss"], diverged)
+
+
+# ---------------------------------------------------------------------------------------------
+# Born dead: Monte Carlo over many networks at once (Lu, Shin, Su, Karniadakis 2019)
+# ---------------------------------------------------------------------------------------------
+
+
+def he_layers(
+    width: int,
+    depth: int,
+    n_nets: int,
+    rng: np.random.Generator,
+    d_in: int = 1,
+    bias_std: float = 0.0,
+    dtype=np.float64,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield the hidden layers of ``n_nets`` independent He-normal ReLU networks, one at a time.
+
+    Layer ``l`` is ``(W, b)`` with ``W (n_nets, fan_in, width)`` drawn from
+    ``N(0, 2 / fan_in)`` and ``b (n_nets, 1, width)``: zeros, or ``N(0, bias_std**2)`` if
+    ``bias_std > 0`` (drawn right after ``W``). The draw order is fixed, so :func:`he_stack`
+    and :func:`born_dead_first_layer` see the same networks for the same generator state.
+    """
+    fan_in = d_in
+    for _ in range(depth):
+        W = rng.standard_normal((n_nets, fan_in, width))
+        W *= np.sqrt(2.0 / fan_in)
+        if bias_std > 0:
+            b = rng.standard_normal((n_nets, 1, width)) * bias_std
+        else:
+            b = np.zeros((n_nets, 1, width))
+        yield W.astype(dtype, copy=False), b.astype(dtype, copy=False)
+        fan_in = width
+
+
+def _representative_points(X: np.ndarray) -> np.ndarray:
+    """With zero biases a ReLU net is positively homogeneous (f(cx) = c f(x) for c > 0), so on
+    1-D inputs it is dead on X exactly when it is dead on one positive and one negative point."""
+    x = X[:, 0]
+    pts = [v for v in (x[x > 0][:1], x[x < 0][:1]) if v.size]
+    return np.concatenate(pts)[:, None] if pts else X[:1]
+
+
+def born_dead_first_layer(
+    width: int,
+    max_depth: int,
+    n_nets: int,
+    X: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    bias_std: float = 0.0,
+    chunk: int = 4096,
+) -> np.ndarray:
+    """For ``n_nets`` random He-normal ReLU networks, the first hidden layer dead on ``X``.
+
+    Args:
+        width: units per hidden layer.  max_depth: hidden layers drawn.
+        X: inputs ``(n, d_in)`` (the data domain, e.g. ``data.abs_regression(...)[0]``).
+        rng: random generator (networks are drawn with :func:`he_layers`, in chunks).
+        bias_std: 0 for zero biases (the default of He initialisation), else Gaussian biases.
+        chunk: networks simulated at once (memory ``~ chunk * n * width`` floats).
+
+    Returns:
+        ``(n_nets,)`` integers: the 1-based index of the first hidden layer whose units are all
+        dead on ``X`` (then the network's output is constant on ``X``), or 0 if none is.
+        A network of depth ``L`` is born dead when ``0 < index <= L``: the first ``L`` hidden
+        layers of a deeper draw are exactly a depth-``L`` network.
+
+    With zero biases and 1-D inputs, ``X`` is reduced exactly to one positive and one negative
+    point (positive homogeneity), which makes thousands of deep networks take milliseconds.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n_examples, d_in), got {X.shape}.")
+    if bias_std == 0 and X.shape[1] == 1:
+        X = _representative_points(X)
+    first = np.zeros(n_nets, dtype=np.int64)
+    for start in range(0, n_nets, chunk):
+        m = min(chunk, n_nets - start)
+        h = np.broadcast_to(X, (m, *X.shape))
+        f = first[start : start + m]
+        for layer, (W, b) in enumerate(
+            he_layers(width, max_depth, m, rng, d_in=X.shape[1], bias_std=bias_std), start=1
+        ):
+            z = h @ W
+            z += b
+            all_dead = ~np.any(z > 0, axis=(1, 2))
+            f[(f == 0) & all_dead] = layer
+            h = np.maximum(z, 0, out=z)
+    return first
+
+
+@dataclass
+class BornDead:
+    """Estimated probability of being born dead, ``p (n_widths, n_depths)`` with its standard
+    error ``se`` (binomial, ``sqrt(p (1 - p) / n_nets)``)."""
+
+    widths: tuple
+    depths: np.ndarray
+    n_nets: int
+    p: np.ndarray
+    se: np.ndarray = field(repr=False)
+
+    def at(self, width: int, depth: int) -> float:
+        """The estimate for one (width, depth)."""
+        i = self.widths.index(width)
+        j = int(np.flatnonzero(self.depths == depth)[0])
+        return float(self.p[i, j])
+
+
+def born_dead_probability(
+    widths: Sequence[int],
+    depths: Sequence[int],
+    n_nets: int = 4000,
+    *,
+    X: np.ndarray | None = None,
+    bias_std: float = 0.0,
+    seed: int = 0,
+) -> BornDead:
+    """Monte Carlo probability that a He-normal ReLU network of each (width, depth) is born dead.
+
+    The set-up of Lu et al. (2019): 1-D inputs on [-sqrt(3), sqrt(3)] (default: 64 points of
+    ``data.abs_regression``), He-normal weights, biases 0 (or ``N(0, bias_std**2)``). One draw of
+    ``n_nets`` networks of the largest depth per width gives every depth (prefixes).
+    """
+    if X is None:
+        X = _data.abs_regression(64, seed=seed)[0]
+    depths = np.asarray(depths, dtype=int)
+    rng = np.random.default_rng(seed)
+    p = np.zeros((len(widths), len(depths)))
+    for i, width in enumerate(widths):
+        first = born_dead_first_layer(width, int(depths.max()), n_nets, X, rng, bias_std=bias_std)
+        p[i] = [np.mean((first > 0) & (first <= d)) for d in depths]
+    return BornDead(tuple(widths), depths, n_nets, p, np.sqrt(p * (1 - p) / n_nets))
+
+
+def he_stack(
+    width: int,
+    depth: int,
+    n_nets: int,
+    rng: np.random.Generator,
+    d_in: int = 1,
+    d_out: int = 1,
+    bias_std: float = 0.0,
+) -> Stack:
+    """``n_nets`` He-normal ReLU networks ``[d_in, width x depth, d_out]`` as a :class:`Stack`.
+
+    The hidden layers are the same draws as :func:`born_dead_first_layer` makes from the same
+    generator state; the linear output layer (He-normal, zero bias) is drawn after them.
+    """
+    layers = list(he_layers(width, depth, n_nets, rng, d_in=d_in, bias_std=bias_std))
+    W_out = rng.standard_normal((n_nets, width, d_out)) * np.sqrt(2.0 / width)
+    layers.append((W_out, np.zeros((n_nets, 1, d_out))))
+    return Stack([W for W, _ in layers], [b for _, b in layers])
+
+
+def born_dead_reference(stack: Stack, X: np.ndarray) -> np.ndarray:
+    """Slow reference for tests: build each network of ``stack`` as an :class:`MLP` and use
+    :func:`dying_relu.diagnostics.dead_fraction`. Returns the first all-dead hidden layer
+    (1-based, 0 if none) per network, like :func:`born_dead_first_layer`."""
+    out = []
+    for net in stack.to_mlps():
+        frac = _diag.dead_fraction(net, X)
+        hits = np.flatnonzero(frac == 1.0)
+        out.append(int(hits[0]) + 1 if hits.size else 0)
+    return np.array(out, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Many small networks trained at once (collapse after training)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    """``n_nets`` ReLU networks of identical shape, stored as stacked arrays.
+
+    ``Ws[l] (n_nets, fan_in, fan_out)``, ``bs[l] (n_nets, 1, fan_out)``; every layer but the last
+    is ReLU, the last is linear.
+    """
+
+    Ws: list[np.ndarray]
+    bs: list[np.ndarray]
+
+    @property
+    def n_nets(self) -> int:
+        return self.Ws[0].shape[0]
+
+    def copy(self) -> Stack:
+        return Stack([W.copy() for W in self.Ws], [b.copy() for b in self.bs])
+
+    def select(self, which: np.ndarray) -> Stack:
+        """A new stack with the networks picked by ``which`` (boolean mask or indices), copied."""
+        return Stack([W[which].copy() for W in self.Ws], [b[which].copy() for b in self.bs])
+
+    def forward(self, X: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Outputs ``(n_nets, n, d_out)`` and the hidden pre-activations ``(n_nets, n, width)``."""
+        h = np.broadcast_to(np.asarray(X, float), (self.n_nets, *np.shape(X)))
+        zs = []
+        for W, b in zip(self.Ws[:-1], self.bs[:-1], strict=True):
+            z = h @ W + b
+            zs.append(z)
+            h = np.maximum(z, 0)
+        return h @ self.Ws[-1] + self.bs[-1], zs
+
+    def to_mlps(self) -> list[MLP]:
+        """One :class:`MLP` per network (for checks with the library's own code)."""
+        sizes = [self.Ws[0].shape[1]] + [W.shape[2] for W in self.Ws]
+        nets = []
+        for k in range(self.n_nets):
+            net = MLP(sizes, "relu", seed=0)
+            for layer, W, b in zip(net.layers, self.Ws, self.bs, strict=True):
+                layer.W[:] = W[k]
+                layer.b[:] = b[k, 0]
+            nets.append(net)
+        return nets
+
+    @classmethod
+    def from_mlps(cls, nets: Sequence[MLP]) -> Stack:
+        """Stack networks of identical shape (ReLU hidden layers, linear output)."""
+        n_layers = len(nets[0].layers)
+        Ws = [np.stack([net.layers[i].W for net in nets]).astype(float) for i in range(n_layers)]
+        bs = [np.stack([net.layers[i].b for net in nets])[:, None, :].astype(float)
+              for i in range(n_layers)]
+        return cls(Ws, bs)
+
+
+def stack_dead_layers(stack: Stack, X: np.ndarray) -> np.ndarray:
+    """Fraction of dead units per hidden layer for every network: ``(n_nets, depth)``."""
+    _, zs = stack.forward(X)
+    return np.stack([np.mean(~np.any(z > 0, axis=1), axis=1) for z in zs], axis=1)
+
+
+def train_stack(
+    stack: Stack,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    steps: int,
+    lr: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> np.ndarray:
+    """Train every network of ``stack`` in place with full-batch Adam on the MSE loss.
+
+    The same update as :class:`dying_relu.optim.Adam` and the loss of ``fit(loss="mse")``, for
+    all networks at once with batched matrix products. ``X (n, d_in)``, ``y (n, d_out)``.
+    Returns the loss of every network before each step and after the last, ``(steps + 1, n_nets)``.
+    """
+    X = np.asarray(X, float)
+    y = np.asarray(y, float).reshape(len(X), -1)
+    params = [p for pair in zip(stack.Ws, stack.bs, strict=True) for p in pair]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    n_layers = len(stack.Ws)
+    losses = np.zeros((steps + 1, stack.n_nets))
+    for t in range(steps + 1):
+        hs = [np.broadcast_to(X, (stack.n_nets, *X.shape))]
+        zs = []
+        for i in range(n_layers):
+            z = hs[-1] @ stack.Ws[i] + stack.bs[i]
+            zs.append(z)
+            hs.append(np.maximum(z, 0) if i < n_layers - 1 else z)
+        diff = hs[-1] - y
+        losses[t] = np.mean(diff * diff, axis=(1, 2))
+        if t == steps:
+            break
+        g = diff * (2.0 / (X.shape[0] * y.shape[1]))
+        grads = [None] * (2 * n_layers)
+        for i in range(n_layers - 1, -1, -1):
+            if i < n_layers - 1:
+                g = g * (zs[i] > 0)
+            grads[2 * i] = np.swapaxes(hs[i], 1, 2) @ g
+            grads[2 * i + 1] = g.sum(axis=1, keepdims=True)
+            if i > 0:
+                g = g @ np.swapaxes(stack.Ws[i], 1, 2)
+        c1, c2 = 1 - beta1 ** (t + 1), 1 - beta2 ** (t + 1)
+        for p, gr, mm, vv in zip(params, grads, m, v, strict=True):
+            mm *= beta1
+            mm += (1 - beta1) * gr
+            vv *= beta2
+            vv += (1 - beta2) * (gr * gr)
+            denom = np.sqrt(vv / c2)
+            denom += eps
+            p -= (lr / c1) * mm / denom
+    return losses
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery experiments
+# ---------------------------------------------------------------------------------------------
+
+
+def kill_unit(net: MLP, X: np.ndarray, layer: int, unit: int, margin: float = 0.01) -> None:
+    """Lower one unit's bias just enough that it is dead on ``X``, by ``margin``.
+
+    After the call ``max_x z = -margin`` for that unit (its weights are untouched). ``layer``
+    counts hidden layers from 0.
+    """
+    net.forward(X)
+    z = net.hidden[layer].z[:, unit]
+    net.hidden[layer].b[unit] -= z.max() + margin
+
+
+def _unit_unchanged(net: MLP, layer: int, saved: tuple[np.ndarray, np.ndarray]) -> bool:
+    """True if unit 0 of hidden layer ``layer`` still has exactly the weights and bias saved."""
+    return bool(np.array_equal(net.hidden[layer].W[:, 0], saved[0])
+                and net.hidden[layer].b[0] == saved[1])
+
+
+def revival_experiment(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    seeds: Sequence[int] = range(20),
+    sizes: Sequence[int] = (2, 16, 16, 3),
+    margin: float = 0.01,
+    lr: float = 0.3,
+    epochs: int = 30,
+    batch_size: int = 32,
+) -> dict[str, np.ndarray]:
+    """Kill unit 0 of the first and of the second hidden layer (by ``margin``), train with SGD.
+
+    Returns per seed (arrays ``(n_seeds,)``): ``first_dead_at_end``, ``first_weights_unchanged``
+    (bit for bit, weights and bias), ``second_revived_ever`` (alive on ``X`` after some epoch),
+    ``second_alive_at_end``, ``second_weights_unchanged``, and ``accuracy``.
+    """
+    rows = []
+    for seed in seeds:
+        net = MLP(list(sizes), "relu", seed=seed)
+        kill_unit(net, X, 0, 0, margin)
+        kill_unit(net, X, 1, 0, margin)
+        w1 = (net.hidden[0].W[:, 0].copy(), net.hidden[0].b[0].copy())
+        w2 = (net.hidden[1].W[:, 0].copy(), net.hidden[1].b[0].copy())
+        hist = fit(net, X, y, optimizer=_optim.SGD(lr), epochs=epochs, batch_size=batch_size,
+                   seed=seed, on_epoch=lambda n, e: {"m": [m[0] for m in _diag.dead_mask(n, X)]})
+        m = np.array(hist["m"])  # (epochs + 1, depth)
+        rows.append((m[-1, 0], _unit_unchanged(net, 0, w1), bool(np.any(~m[1:, 1])), not m[-1, 1],
+                     _unit_unchanged(net, 1, w2), hist.accuracy[-1]))
+    keys = ("first_dead_at_end", "first_weights_unchanged", "second_revived_ever",
+            "second_alive_at_end", "second_weights_unchanged", "accuracy")
+    return {k: np.array([r[i] for r in rows]) for i, k in enumerate(keys)}
+
+
+def recovery_by_optimizer(
+    X: np.ndarray,
+    y: np.ndarray,
+    optimizers: dict[str, Callable[[], _optim.Optimizer]],
+    *,
+    seeds: Sequence[int] = range(6),
+    sizes: Sequence[int] = (2, 32, 32, 3),
+    burst_lr: float = 2.0,
+    burst_epochs: int = 2,
+    epochs: int = 40,
+    batch_size: int = 32,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Kill units the natural way, then see which optimiser brings them back.
+
+    For each seed, train with SGD at the too-high ``burst_lr`` for ``burst_epochs`` (a burst that
+    kills units), then continue from that same state with each optimiser (fresh optimiser state)
+    for ``epochs``. Returns, per optimiser name, arrays ``(n_seeds,)`` or ``(n_seeds, depth)``:
+    ``dead_before`` (dead units per layer after the burst), ``revived`` (of those, alive at the
+    end), ``died`` (alive after the burst, dead at the end), ``accuracy``, ``dead_w_norm_ratio``
+    (norm of the dead first-layer units' incoming weights at the end over after the burst; nan
+    if none), and ``dead_bias_max`` (largest bias of a dead first-layer unit after the burst).
+    """
+    results: dict[str, dict[str, list]] = {name: {} for name in optimizers}
+    for seed in seeds:
+        net = MLP(list(sizes), "relu", seed=seed)
+        fit(net, X, y, optimizer=_optim.SGD(burst_lr), epochs=burst_epochs, batch_size=batch_size,
+            seed=seed, on_divergence="stop")
+        start = net.state()
+        before = [m.copy() for m in _diag.dead_mask(net, X)]
+        w_dead0 = np.linalg.norm(net.hidden[0].W[:, before[0]])
+        b_dead = net.hidden[0].b[before[0]]
+        for name, make in optimizers.items():
+            net.load_state(start)
+            hist = fit(net, X, y, optimizer=make(), epochs=epochs, batch_size=batch_size,
+                       seed=seed + 1000, on_divergence="stop")
+            after = _diag.dead_mask(net, X)
+            w_dead1 = np.linalg.norm(net.hidden[0].W[:, before[0]])
+            r = results[name]
+            r.setdefault("dead_before", []).append([int(m.sum()) for m in before])
+            r.setdefault("revived", []).append([int((b & ~a).sum()) for b, a in zip(before, after,
+                                                                                    strict=True)])
+            r.setdefault("died", []).append([int((~b & a).sum()) for b, a in zip(before, after,
+                                                                                 strict=True)])
+            r.setdefault("accuracy", []).append(hist.accuracy[-1])
+            r.setdefault("dead_w_norm_ratio", []).append(w_dead1 / w_dead0 if before[0].any()
+                                                         else np.nan)
+            r.setdefault("dead_bias_max", []).append(b_dead.max() if b_dead.size else np.nan)
+    return {name: {k: np.array(v) for k, v in r.items()} for name, r in results.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The microscope and the explorer
+# ---------------------------------------------------------------------------------------------
+
+_CLASS_MARKERS = ["o", "s", "^", "D", "v"]
+_DATA_COLOR = "#8c8c8c"
+
+
+def _clip_to_box(p0: np.ndarray, d: np.ndarray, lim: float) -> tuple[float, float] | None:
+    """Parameters ``(t0, t1)`` of the part of the line ``p0 + t d`` inside ``[-lim, lim]^2``
+    (Liang-Barsky), or None if the line misses the box."""
+    t0, t1 = -np.inf, np.inf
+    for k in range(2):
+        if d[k] == 0:
+            if abs(p0[k]) > lim:
+                return None
+            continue
+        a, b = (-lim - p0[k]) / d[k], (lim - p0[k]) / d[k]
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+    return (t0, t1) if t0 < t1 else None
+
+
+def draw_microscope(
+    ax: plt.Axes,
+    W: np.ndarray,
+    b: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    dead: np.ndarray | None = None,
+    lim: float | None = None,
+    arrow: float = 0.16,
+) -> dict[str, int]:
+    """Draw each first-layer unit's active half-plane ``{x : w.x + b > 0}`` over 2-D data.
+
+    Each unit is its boundary line ``w.x + b = 0`` with a short arrow pointing into its active
+    side; live units are solid blue lines, dead ones (no data point on the active side) dashed
+    vermillion. Data points are grey, one marker per class. Arrows are spread along the lines so
+    that lines through a common point stay readable.
+
+    Args:
+        ax: the axes.  W: ``(2, width)``.  b: ``(width,)``.  X: ``(n, 2)``.  y: labels ``(n,)``.
+        dead: dead mask ``(width,)``; computed from ``X`` if not given.
+        lim: half-width of the square view (default: the data's extent plus a margin).
+        arrow: arrow length as a fraction of ``lim``.
+
+    Returns:
+        ``{"dead": ..., "alive": ..., "dead_off_view": ...}`` unit counts (dead units whose
+        boundary line misses the view cannot be drawn; they are counted here).
+    """
+    W = np.asarray(W, float)
+    b = np.asarray(b, float)
+    if dead is None:
+        dead = dead_units(X @ W + b)
+    if lim is None:
+        lim = float(np.abs(X).max()) * 1.25
+    labels = np.zeros(len(X), int) if y is None else np.asarray(y)
+    for k in np.unique(labels):
+        ax.scatter(*X[labels == k].T, s=9, alpha=0.75, color=_DATA_COLOR,
+                   marker=_CLASS_MARKERS[int(k) % len(_CLASS_MARKERS)], linewidths=0, zorder=1)
+    off = 0
+    width = W.shape[1]
+    alive_style = style("relu")
+    dead_style = {"color": OKABE_ITO["vermillion"], "linestyle": "--"}
+    for j in range(width):
+        w, c = W[:, j], b[j]
+        norm = np.linalg.norm(w)
+        seg = None
+        if norm > 0:
+            p0 = -c * w / norm**2
+            d = np.array([-w[1], w[0]]) / norm
+            seg = _clip_to_box(p0, d, lim)
+        if seg is None:
+            off += int(dead[j])
+            continue
+        st = dead_style if dead[j] else alive_style
+        ends = np.array([p0 + seg[0] * d, p0 + seg[1] * d])
+        ax.plot(ends[:, 0], ends[:, 1], lw=1.5 if dead[j] else 1.0, zorder=2, **st)
+        # an arrow into the active side, at a different place along each line
+        q = p0 + (seg[0] + (0.15 + 0.7 * (j + 0.5) / width) * (seg[1] - seg[0])) * d
+        ax.annotate("", xy=q + arrow * lim * w / norm, xytext=q, zorder=3,
+                    arrowprops={"arrowstyle": "->", "color": st["color"], "lw": 1.2})
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    n_dead = int(np.sum(dead))
+    return {"dead": n_dead, "alive": int(width - n_dead), "dead_off_view": off}
+
+
+def compute(
+    lr: float,
+    bias: float,
+    *,
+    seed: int = 0,
+    n: int = 300,
+    sizes: Sequence[int] = (2, 16, 16, 3),
+    epochs: int = 20,
+    batch_size: int = 32,
+) -> dict[str, np.ndarray]:
+    """The explorer's computation: train a ReLU net on spirals with SGD at ``lr``, every hidden
+    bias starting at ``bias``; report what the microscope and the dead-fraction plot need.
+
+    Pure and deterministic (everything is seeded by ``seed``). Returns ``X (n, 2)``, ``y (n,)``,
+    ``W0, b0`` (first layer at initialisation, ``(2, width)`` and ``(width,)``), ``W, b`` (after
+    training), ``dead0, dead`` (first-layer dead masks before and after), ``dead_curve``
+    (``(epochs + 1, depth)``, fraction dead per hidden layer after each epoch), ``accuracy``
+    (``(epochs + 1,)``) and ``diverged``.
+    """
+    X, y = _data.spirals(n, seed=seed)
+    depth = len(sizes) - 2
+    net = MLP(list(sizes), "relu", bias=[bias] * depth + [0.0], seed=seed)
+    W0, b0 = net.layers[0].W.copy(), net.layers[0].b.copy()
+    hist = fit(net, X, y, optimizer=_optim.SGD(lr), epochs=epochs, batch_size=batch_size,
+               seed=seed, on_divergence="stop", on_epoch=dead_recorder(X))
+    W, b = net.layers[0].W.copy(), net.layers[0].b.copy()
+    return {
+        "X": X, "y": y, "W0": W0, "b0": b0, "W": W, "b": b,
+        "dead0": dead_units(X @ W0 + b0), "dead": dead_units(X @ W + b),
+        "dead_curve": np.array(hist["dead"]), "accuracy": np.array(hist.accuracy, float),
+        "diverged": hist.diverged, "lr": lr, "bias": bias,
+    }
+
+
+def draw_explorer(result: dict, figsize=(8.4, 3.5)) -> plt.Figure:
+    """The explorer's frame for one :func:`compute` result: the microscope after training (left)
+    and the dead fraction per hidden layer and the accuracy over epochs (right)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1, 1.25]})
+    info = draw_microscope(ax1, result["W"], result["b"], result["X"], result["y"],
+                           dead=result["dead"])
+    extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
+    ax1.set_title(f"layer 1 after training: {info['dead']}/{len(result['b'])} dead{extra}",
+                  fontsize=10)
+    curve = result["dead_curve"]
+    epochs = np.arange(len(curve))
+    for layer in range(curve.shape[1]):
+        ax2.plot(epochs, curve[:, layer], label=f"dead, layer {layer + 1}",
+                 **style(None, index=layer))
+    ax2.plot(epochs, result["accuracy"], label="train accuracy", color=OKABE_ITO["black"],
+             linestyle=":")
+    ax2.set_ylim(-0.03, 1.03)
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("fraction")
+    ax2.set_title(f"SGD lr = {result['lr']:g}, initial bias = {result['bias']:g}", fontsize=10)
+    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
+    fig.tight_layout()
+    return fig
