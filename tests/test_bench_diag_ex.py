@@ -137,3 +137,10 @@ def test_progress_is_silent_when_quiet(monkeypatch, capsys):
     monkeypatch.setenv("DYING_RELU_QUIET", "0")
     assert list(progress(range(3), desc="x")) == [0, 1, 2]
     assert "x" in capsys.readouterr().err
+
+
+def test_check_elementwise_accepts_underflow_and_names_a_flat_negative_side():
+    good_elu = lambda x: np.maximum(x, 0) + (np.exp(np.minimum(x, 0)) - 1)  # noqa: E731
+    assert check_elementwise(good_elu, A.elu, "your elu")
+    fb = check_elementwise(lambda x: A.relu_grad(x), A.elu_grad, "your elu_grad")
+    assert not fb and "zero on the negative side" in fb.message

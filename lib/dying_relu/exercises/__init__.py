@@ -111,6 +111,12 @@ def check_elementwise(
         nz = np.abs(want) > atol
         if side == "negative inputs" and np.any(nz):
             ratio = got[nz] / want[nz]
+            if np.allclose(got[nz], 0, atol=atol):
+                return Feedback(
+                    False,
+                    f"{what} is zero on the negative side ({detail}), but it should not be: "
+                    "check the branch you use for x < 0.",
+                )
             if np.allclose(ratio, ratio[0], rtol=1e-3):
                 return Feedback(
                     False,
@@ -127,7 +133,7 @@ def check_elementwise(
             "(use x > 0, not x >= 0).",
         )
     big = np.array([-1e4, 1e4])
-    with np.errstate(all="raise"):
+    with np.errstate(all="raise", under="ignore"):  # underflow to 0 is harmless
         try:
             ob = np.asarray(user_fn(big.copy()), float)
         except FloatingPointError as exc:
