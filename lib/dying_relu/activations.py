@@ -47,6 +47,8 @@ __all__ = [
 
 def _as_float(x: Any) -> np.ndarray:
     """Return ``x`` as a floating-point array (float input unchanged, anything else float64)."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        return x  # the common case, without asarray's and issubdtype's call overhead
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float64)
@@ -75,6 +77,107 @@ def _check_alpha(alpha: float, name: str) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
+# Speed (issue 7). Every formula is applied exactly as written below, element by element, so the
+# results are bit for bit those of the plain numpy expressions (tests/test_performance_invariants.py
+# checks it). Two things make it fast:
+# - max(x, 0) and min(x, 0) are taken against an array of zeros instead of the scalar 0: numpy's
+#   SIMD loops for maximum/minimum want two contiguous operands; with a scalar operand a slower
+#   loop runs (on 1e7 float32, np.maximum(x, 0) takes about 1.5x a memory copy, against zeros
+#   about 1.0x; on a 256 x 256 layer, 22 us -> 8 us);
+# - on large arrays, formulas of several steps run block by block (_BLOCK elements at a time)
+#   with temporaries of one block, so intermediate results stay in the CPU caches instead of
+#   making extra passes over main memory (on 1e7 float32: ELU about 7x a copy -> 3.5x, leaky ReLU
+#   2x -> 1.5x, the sigmoid's and tanh's derivatives about 40% faster). Measured on this
+#   project's machines, blocking pays from about 2 million elements (_LARGE) where the arrays no
+#   longer fit in the caches; below that the plain expressions are faster (less per-call
+#   overhead). ELU blocks from one block up, as its max/min then run against the zeros.
+#   Inputs that are not contiguous, that partly overlap the output, or that mix dtypes or
+#   shapes take the plain expressions.
+# ---------------------------------------------------------------------------------------------
+
+_BLOCK = 1 << 18  # elements per block: 1 MB of float32, 2 MB of float64 (stays in L2/L3)
+_LARGE = 1 << 21  # arrays larger than this are processed block by block
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+
+
+def _zeros(dtype: np.dtype, n: int) -> np.ndarray:
+    """A read-only 1-D array of ``n`` zeros of ``dtype`` (cached)."""
+    z = _ZEROS.get(dtype)
+    if z is None or len(z) < n:
+        z = np.zeros(max(n, _BLOCK), dtype)
+        z.flags.writeable = False
+        _ZEROS[dtype] = z
+    return z[:n]
+
+
+def _zero_like(a: Any) -> np.ndarray | int:
+    """The zero to compare ``a`` with: zeros shaped like ``a`` for a float array of at most one
+    block (numpy's fast loop), else the scalar 0. Both give the same values, bit for bit."""
+    if type(a) is not np.ndarray or a.dtype.kind != "f" or not 0 < a.size <= _BLOCK:
+        return 0
+    order = "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    return _zeros(a.dtype, a.size).reshape(a.shape, order=order)
+
+
+def _flat(out: np.ndarray, *inputs: Any, above: int | None = None) -> list[np.ndarray] | None:
+    """1-D views ``[out, *inputs]`` in memory order for the blocked path, or None.
+
+    Only for arrays of more than ``above`` elements (default ``_LARGE``; never fewer than one
+    block). Applies when all are numpy arrays of one shape and one native floating dtype,
+    contiguous in the same order (C or Fortran), and no input overlaps ``out`` unless it *is*
+    ``out`` (in place).
+    """
+    dt = out.dtype
+    if out.size <= max(_LARGE if above is None else above, _BLOCK):
+        return None
+    if dt.kind != "f" or not dt.isnative:
+        return None
+    for a in inputs:
+        if type(a) is not np.ndarray or a.dtype != dt or a.shape != out.shape:
+            return None
+    arrays = (out, *inputs)
+    if all(a.flags.c_contiguous for a in arrays):
+        flats = [a.reshape(-1) for a in arrays]
+    elif all(a.flags.f_contiguous for a in arrays):
+        flats = [a.T.reshape(-1) for a in arrays]
+    else:
+        return None
+    o = flats[0]
+    for a in flats[1:]:
+        if np.may_share_memory(a, o) and (
+            a.__array_interface__["data"][0] != o.__array_interface__["data"][0]
+        ):
+            return None
+    return flats
+
+
+def _blocked(kernel: Callable, flats: list[np.ndarray], temporaries: tuple = ()) -> None:
+    """Run ``kernel(out_block, *input_blocks, *temporaries)`` over blocks of ``_BLOCK`` elements.
+
+    ``temporaries`` lists the dtype of each scratch array (None: the output's dtype). A kernel must
+    read its inputs before it writes the output block (which may be an input, in place).
+    """
+    out, *inputs = flats
+    n = out.size
+    size = min(n, _BLOCK)
+    tmps = [np.empty(size, out.dtype if t is None else t) for t in temporaries]
+    for start in range(0, n, size):
+        stop = min(start + size, n)
+        k = stop - start
+        kernel(out[start:stop], *(a[start:stop] for a in inputs), *(t[:k] for t in tmps))
+
+
+def _backward_out(g: Any, x: Any, out: np.ndarray | None, above: int | None = None) -> np.ndarray | None:
+    """The output of a blocked backward rule: ``out``, or a new array like ``g``; None when the
+    blocked path cannot apply (small or non-array input)."""
+    if type(x) is not np.ndarray or x.size <= max(_LARGE if above is None else above, _BLOCK):
+        return None
+    if out is not None:
+        return out
+    return np.empty_like(g) if type(g) is np.ndarray else None
+
+
+# ---------------------------------------------------------------------------------------------
 # ReLU: max(x, 0).  One comparison per element; memory-bound.
 # ---------------------------------------------------------------------------------------------
 
@@ -82,9 +185,24 @@ def _check_alpha(alpha: float, name: str) -> float:
 def relu(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     """ReLU, ``max(x, 0)``: pass the input on if it is above zero, otherwise output zero."""
     x = _as_float(x)
-    if out is not None:
+    if out is None:
+        if x.ndim == 0:
+            return np.maximum(x, 0)
+        out = np.empty_like(x)
+    else:
         _out(x, out)
-    return np.maximum(x, 0, out=out)
+    flats = _flat(out, x, above=_BLOCK)
+    if flats is None:
+        return np.maximum(x, _zero_like(x), out=out)
+    # rows of _BLOCK elements against one row of zeros, then the remainder
+    o, xf = flats
+    n = o.size
+    whole = n - n % _BLOCK
+    rows = (-1, _BLOCK)
+    np.maximum(xf[:whole].reshape(rows), _zeros(o.dtype, _BLOCK), out=o[:whole].reshape(rows))
+    if n > whole:
+        np.maximum(xf[whole:], _zeros(o.dtype, n - whole), out=o[whole:])
+    return out
 
 
 def relu_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
@@ -95,8 +213,19 @@ def relu_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
+def _relu_backward_kernel(o, gb, xb, mask):
+    np.greater(xb, 0, out=mask)
+    np.multiply(gb, mask, out=o)
+
+
 def _relu_backward(g, x, y, out=None):
-    return np.multiply(g, x > 0, out=out)
+    # g * (x > 0); on large arrays the mask is made one block at a time (it stays in the cache)
+    res = _backward_out(g, x, out)
+    flats = None if res is None else _flat(res, g, x)
+    if flats is None:
+        return np.multiply(g, x > 0, out=out)
+    _blocked(_relu_backward_kernel, flats, (np.bool_,))
+    return res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,13 +238,19 @@ def leaky_relu(x: np.ndarray, *, alpha: float = 0.01, out: np.ndarray | None = N
     x = _as_float(x)
     alpha = _check_alpha(alpha, "leaky_relu")
     out = _out(x, out)
-    if np.shares_memory(out, x):
-        scaled = x * x.dtype.type(alpha)
-    else:
-        scaled = np.multiply(x, x.dtype.type(alpha), out=out)
-    if alpha <= 1:
-        return np.maximum(x, scaled, out=out)
-    return np.minimum(x, scaled, out=out)
+    a = x.dtype.type(alpha)
+    pick = np.maximum if alpha <= 1 else np.minimum
+    flats = _flat(out, x)
+    if flats is None:
+        scaled = x * a if np.may_share_memory(out, x) else np.multiply(x, a, out=out)
+        return pick(x, scaled, out=out)
+
+    def kernel(o, xb, scaled):
+        np.multiply(xb, a, out=scaled)
+        pick(xb, scaled, out=o)
+
+    _blocked(kernel, flats, (None,))
+    return out
 
 
 def leaky_relu_grad(
@@ -125,17 +260,40 @@ def leaky_relu_grad(
     x = _as_float(x)
     alpha = _check_alpha(alpha, "leaky_relu_grad")
     out = _out(x, out)
-    mask = x > 0
-    np.multiply(mask, x.dtype.type(1 - alpha), out=out)
-    out += x.dtype.type(alpha)
+    t = x.dtype.type
+
+    def kernel(o, xb, mask):
+        np.greater(xb, 0, out=mask)
+        np.multiply(mask, t(1 - alpha), out=o)
+        o += t(alpha)
+
+    flats = _flat(out, x)
+    if flats is None:
+        kernel(out, x, np.empty(x.shape, np.bool_))
+    else:
+        _blocked(kernel, flats, (np.bool_,))
     return out
 
 
 def _make_leaky_backward(alpha: float):
+    def kernel(o, gb, xb, mask, slope):
+        t = o.dtype.type
+        np.greater(xb, 0, out=mask)
+        np.multiply(mask, t(1 - alpha), out=slope)
+        slope += t(alpha)
+        np.multiply(gb, slope, out=o)
+
     def backward(g, x, y, out=None):
-        slope = np.multiply(x > 0, x.dtype.type(1 - alpha))
-        slope += x.dtype.type(alpha)
-        return np.multiply(g, slope, out=out)
+        # g * ((x > 0) * (1 - alpha) + alpha)
+        res = _backward_out(g, x, out)
+        flats = None if res is None else _flat(res, g, x)
+        if flats is None:
+            t = x.dtype.type
+            slope = np.multiply(x > 0, t(1 - alpha))
+            slope += t(alpha)
+            return np.multiply(g, slope, out=out)
+        _blocked(kernel, flats, (np.bool_, None))
+        return res
 
     return backward
 
@@ -152,11 +310,20 @@ def elu(x: np.ndarray, *, alpha: float = 1.0, out: np.ndarray | None = None) -> 
     x = _as_float(x)
     alpha = _check_alpha(alpha, "elu")
     out = _out(x, out)
-    neg = np.minimum(x, 0)
-    np.expm1(neg, out=neg)
-    neg *= x.dtype.type(alpha)
-    np.maximum(x, 0, out=out)
-    out += neg
+    a = x.dtype.type(alpha)
+
+    def kernel(o, xb, neg, zero):
+        np.minimum(xb, zero, out=neg)
+        np.expm1(neg, out=neg)
+        neg *= a
+        np.maximum(xb, zero, out=o)
+        o += neg
+
+    flats = _flat(out, x, above=_BLOCK)
+    if flats is None:
+        kernel(out, x, np.empty_like(x), _zero_like(x))
+    else:
+        _blocked(lambda o, xb, neg: kernel(o, xb, neg, _zeros(o.dtype, len(o))), flats, (None,))
     return out
 
 
@@ -165,23 +332,50 @@ def elu_grad(x: np.ndarray, *, alpha: float = 1.0, out: np.ndarray | None = None
     x = _as_float(x)
     alpha = _check_alpha(alpha, "elu_grad")
     out = _out(x, out)
-    e = np.minimum(x, 0)
-    np.exp(e, out=e)
-    e *= x.dtype.type(alpha)  # alpha * exp(min(x, 0)); equals alpha where x > 0
-    # where x > 0 add (1 - e) to turn alpha into 1
-    np.subtract(1, e, out=out)
-    out *= x > 0
-    out += e
+    a = x.dtype.type(alpha)
+
+    def kernel(o, xb, mask, e, zero):
+        np.greater(xb, 0, out=mask)  # first: out may be x itself
+        np.minimum(xb, zero, out=e)
+        np.exp(e, out=e)
+        e *= a  # alpha * exp(min(x, 0)); equals alpha where x > 0
+        # where x > 0 add (1 - e) to turn alpha into 1
+        np.subtract(1, e, out=o)
+        o *= mask
+        o += e
+
+    flats = _flat(out, x, above=_BLOCK)
+    if flats is None:
+        kernel(out, x, np.empty(x.shape, np.bool_), np.empty_like(x), _zero_like(x))
+    else:
+        _blocked(lambda o, xb, m, e: kernel(o, xb, m, e, _zeros(o.dtype, len(o))), flats,
+                 (np.bool_, None))
     return out
 
 
 def _make_elu_backward(alpha: float):
+    def kernel(o, gb, xb, yb, mask, slope, step):
+        t = o.dtype.type
+        np.minimum(yb, _zeros(o.dtype, len(o)), out=slope)
+        slope += t(alpha)
+        np.greater(xb, 0, out=mask)
+        np.multiply(mask, t(1 - alpha), out=step)
+        slope += step
+        np.multiply(gb, slope, out=o)
+
     def backward(g, x, y, out=None):
         # f'(x) = 1 for x > 0, alpha * exp(x) = y + alpha for x <= 0; branch-free:
-        slope = np.minimum(y, 0)
-        slope += x.dtype.type(alpha)
-        slope += np.multiply(x > 0, x.dtype.type(1 - alpha))
-        return np.multiply(g, slope, out=out)
+        # g * (min(y, 0) + alpha + (x > 0) * (1 - alpha))
+        res = _backward_out(g, x, out, above=_BLOCK)
+        flats = None if res is None else _flat(res, g, x, y, above=_BLOCK)
+        if flats is None:
+            t = x.dtype.type
+            slope = np.minimum(y, _zero_like(y))
+            slope += t(alpha)
+            slope += np.multiply(x > 0, t(1 - alpha))
+            return np.multiply(g, slope, out=out)
+        _blocked(kernel, flats, (np.bool_, None, None))
+        return res
 
     return backward
 
@@ -193,16 +387,33 @@ def _make_elu_backward(alpha: float):
 # ---------------------------------------------------------------------------------------------
 
 
+def _sigmoid_kernel(o, xb):
+    np.negative(xb, out=o)
+    np.exp(o, out=o)
+    o += 1
+    np.divide(1, o, out=o)  # = np.reciprocal(o) bit for bit, but numpy's divide is SIMD (2x faster)
+
+
 def sigmoid(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, values in (0, 1)."""
     x = _as_float(x)
     out = _out(x, out)
+    flats = _flat(out, x)
     with np.errstate(over="ignore"):
-        np.negative(x, out=out)
-        np.exp(out, out=out)
-    out += 1
-    np.reciprocal(out, out=out)
+        if flats is None:
+            _sigmoid_kernel(out, x)
+        else:
+            _blocked(_sigmoid_kernel, flats)
     return out
+
+
+def _sigmoid_grad_kernel(o, xb, e):
+    np.abs(xb, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.add(e, 1, out=o)
+    np.square(o, out=o)
+    np.divide(e, o, out=o)
 
 
 def sigmoid_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
@@ -212,19 +423,30 @@ def sigmoid_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     """
     x = _as_float(x)
     out = _out(x, out)
-    e = np.abs(x)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    np.add(e, 1, out=out)
-    np.square(out, out=out)
-    np.divide(e, out, out=out)
+    flats = _flat(out, x)
+    if flats is None:
+        _sigmoid_grad_kernel(out, x, np.empty_like(x))
+    else:
+        _blocked(_sigmoid_grad_kernel, flats, (None,))
     return out
 
 
+def _sigmoid_backward_kernel(o, gb, yb, slope):
+    np.subtract(1, yb, out=slope)
+    slope *= yb
+    np.multiply(gb, slope, out=o)
+
+
 def _sigmoid_backward(g, x, y, out=None):
-    slope = np.subtract(1, y)
-    slope *= y
-    return np.multiply(g, slope, out=out)
+    # g * ((1 - y) * y)
+    res = _backward_out(g, y, out)
+    flats = None if res is None else _flat(res, g, y)
+    if flats is None:
+        slope = np.subtract(1, y)
+        slope *= y
+        return np.multiply(g, slope, out=out)
+    _blocked(_sigmoid_backward_kernel, flats, (None,))
+    return res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +462,16 @@ def tanh(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     return np.tanh(x, out=out)
 
 
+def _tanh_grad_kernel(o, xb, e):
+    np.abs(xb, out=e)
+    e *= -2
+    np.exp(e, out=e)
+    np.add(e, 1, out=o)
+    np.square(o, out=o)
+    np.divide(e, o, out=o)
+    o *= 4
+
+
 def tanh_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     """Derivative of tanh, ``1 - tanh(x)**2``, at most 1 (at ``x = 0``).
 
@@ -247,20 +479,30 @@ def tanh_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
     """
     x = _as_float(x)
     out = _out(x, out)
-    e = np.abs(x)
-    e *= -2
-    np.exp(e, out=e)
-    np.add(e, 1, out=out)
-    np.square(out, out=out)
-    np.divide(e, out, out=out)
-    out *= 4
+    flats = _flat(out, x)
+    if flats is None:
+        _tanh_grad_kernel(out, x, np.empty_like(x))
+    else:
+        _blocked(_tanh_grad_kernel, flats, (None,))
     return out
 
 
-def _tanh_backward(g, x, y, out=None):
-    slope = np.square(y)
+def _tanh_backward_kernel(o, gb, yb, slope):
+    np.square(yb, out=slope)
     np.subtract(1, slope, out=slope)
-    return np.multiply(g, slope, out=out)
+    np.multiply(gb, slope, out=o)
+
+
+def _tanh_backward(g, x, y, out=None):
+    # g * (1 - y**2)
+    res = _backward_out(g, y, out)
+    flats = None if res is None else _flat(res, g, y)
+    if flats is None:
+        slope = np.square(y)
+        np.subtract(1, slope, out=slope)
+        return np.multiply(g, slope, out=out)
+    _blocked(_tanh_backward_kernel, flats, (None,))
+    return res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,3 +660,12 @@ register("elu", elu, elu_grad, lambda alpha: _make_elu_backward(alpha), {"alpha"
 register("sigmoid", sigmoid, sigmoid_grad, lambda: _sigmoid_backward)
 register("tanh", tanh, tanh_grad, lambda: _tanh_backward)
 register("identity", identity, identity_grad, lambda: _identity_backward)
+# PReLU (He et al. 2015; Chapter 4). As a plain function it is a Leaky ReLU with slope ``alpha``
+# (0.25, He et al.'s starting value); inside a network (``nn.Dense``) every unit learns its own slope.
+register(
+    "prelu",
+    leaky_relu,
+    leaky_relu_grad,
+    lambda alpha: _make_leaky_backward(alpha),
+    {"alpha": 0.25},
+)

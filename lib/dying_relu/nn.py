@@ -11,6 +11,10 @@ These cached arrays are buffers reused by the next forward/backward pass of the 
 
 The ReLU backward rule is ``dz = dh * (z > 0)``: a unit whose pre-activation is negative passes no
 gradient back, to its weights or to anything before it.
+
+PReLU (He et al. 2015; Chapter 4): a layer whose activation is ``"prelu"`` also holds a learned
+negative-side slope per unit, ``alpha (fan_out,)`` (started at the activation's ``alpha``, 0.25 by
+default), and its gradient ``dalpha``; ``params()`` and ``grads()`` include them for such layers only.
 """
 
 from __future__ import annotations
@@ -60,6 +64,12 @@ class Dense:
         self.activation = activation
         self.dW = np.zeros_like(W)
         self.db = np.zeros_like(b)
+        # PReLU (Chapter 4): a learned slope per unit; None for every other activation.
+        self.alpha: np.ndarray | None = None
+        self.dalpha: np.ndarray | None = None
+        if activation.name == "prelu":
+            self.alpha = np.full(W.shape[1], activation.params["alpha"], dtype=W.dtype)
+            self.dalpha = np.zeros_like(self.alpha)
         self.x: np.ndarray | None = None
         self.z: np.ndarray | None = None
         self.h: np.ndarray | None = None
@@ -96,7 +106,9 @@ class Dense:
         self.x = x
         np.matmul(x, self.W, out=self.z)
         self.z += self.b
-        if not self.is_linear:
+        if self.alpha is not None:
+            _prelu_forward(self.z, self.alpha, self.h)
+        elif not self.is_linear:
             self.activation(self.z, out=self.h)
         return self.h
 
@@ -105,6 +117,8 @@ class Dense:
         self.dh = dh
         if self.is_linear:
             np.copyto(self.dz, dh)
+        elif self.alpha is not None:
+            _prelu_backward(dh, self.z, self.alpha, self.dz, self.dalpha)
         else:
             self.activation.backward(dh, self.z, self.h, out=self.dz)
         np.matmul(self.x.T, self.dz, out=self.dW)
@@ -115,6 +129,23 @@ class Dense:
 
     def __repr__(self) -> str:
         return f"Dense({self.fan_in} -> {self.fan_out}, {self.activation.label})"
+
+
+def _prelu_forward(z: np.ndarray, alpha: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """PReLU with one slope per unit: ``max(z, 0) + alpha * min(z, 0)``; ``alpha (fan_out,)``."""
+    np.minimum(z, 0, out=out)
+    out *= alpha
+    out += np.maximum(z, 0)
+    return out
+
+
+def _prelu_backward(dh, z, alpha, dz, dalpha) -> None:
+    """Fill ``dz = dh * f'(z)`` (slope 1 for z > 0, ``alpha`` otherwise) and
+    ``dalpha = sum over the batch of dh * min(z, 0)``."""
+    np.sum(dh * np.minimum(z, 0), axis=0, out=dalpha)
+    slope = np.multiply(z > 0, 1 - alpha)
+    slope += alpha
+    np.multiply(dh, slope, out=dz)
 
 
 def _per_layer(spec, n: int, what: str) -> list:
@@ -220,12 +251,13 @@ class MLP:
         return sum(p.size for p in self.params())
 
     def params(self) -> list[np.ndarray]:
-        """``[W0, b0, W1, b1, ...]``: the arrays an optimiser updates in place."""
-        return [p for layer in self.layers for p in (layer.W, layer.b)]
+        """``[W0, b0, W1, b1, ...]``: the arrays an optimiser updates in place (a PReLU layer adds
+        its ``alpha`` after its ``b``)."""
+        return [p for layer in self.layers for p in (layer.W, layer.b, layer.alpha) if p is not None]
 
     def grads(self) -> list[np.ndarray]:
         """``[dW0, db0, dW1, db1, ...]`` from the last backward pass, aligned with ``params()``."""
-        return [g for layer in self.layers for g in (layer.dW, layer.db)]
+        return [g for layer in self.layers for g in (layer.dW, layer.db, layer.dalpha) if g is not None]
 
     def copy(self) -> MLP:
         """A deep copy (weights, optimiser-free)."""
