@@ -16,6 +16,17 @@ __all__ = ["Loss", "get", "mse", "softmax", "softmax_cross_entropy"]
 Loss = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
 
+def _row_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=1, keepdims=True)`` for ``a (n, k)``, faster for few columns.
+
+    numpy reduces a short last axis row by row (about 12 us for 256 x 10); reducing a transposed
+    copy over its first axis runs as k - 1 vectorised elementwise maxima (about 2 us). The maximum is
+    exact, so the values are the same (at most the sign of a zero maximum differs, which no result
+    of the loss depends on: exp(+-0) = 1 and x - (+-0) = x).
+    """
+    return np.ascontiguousarray(a.T).max(axis=0)[:, None]
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax of ``logits`` with shape ``(n, k)``, computed stably (max subtracted)."""
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -51,7 +62,7 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
             f"labels must lie in [0, {k}) for a network with {k} outputs; "
             f"got values from {labels.min()} to {labels.max()}."
         )
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    shifted = logits - _row_max(logits)
     exp = np.exp(shifted)
     sums = exp.sum(axis=1)
     rows = np.arange(n)

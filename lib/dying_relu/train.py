@@ -217,6 +217,9 @@ def fit(
 def _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, epochs, batch_size,
          stop_at_error, on_step) -> History:
     n = len(X)
+    # The mini-batch is gathered into one reused buffer (no allocation per step); the first layer
+    # keeps a reference to it as its cached input ``x``, like any other layer buffer.
+    batch_buffer = np.empty((min(batch_size, n), *X.shape[1:]), X.dtype)
     try:
         if not record(0, 0.0):
             return diverge("at initialisation")
@@ -229,7 +232,7 @@ def _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, epochs, batc
             start_time = time.perf_counter()
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
-                h = X[idx]
+                h = X.take(idx, axis=0, out=batch_buffer[: len(idx)], mode="clip")  # = X[idx]
                 for layer in net.layers:
                     h = layer.forward(h)
                 value, d_out = loss_fn(h, y[idx])
