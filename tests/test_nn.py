@@ -4,23 +4,9 @@ import numpy as np
 import pytest
 
 from dying_relu import MLP, activations, losses
+from dying_relu.gradcheck import network_gradient_error, numeric_grad, relative_error
 
 ACTS = ["relu", "leaky_relu", "elu", "sigmoid", "tanh", activations.get("leaky_relu", alpha=0.2)]
-
-
-def numeric_grad(f, p, eps=1e-6):
-    g = np.zeros_like(p)
-    it = np.nditer(p, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = p[i]
-        p[i] = old + eps
-        fp = f()
-        p[i] = old - eps
-        fm = f()
-        p[i] = old
-        g[i] = (fp - fm) / (2 * eps)
-    return g
 
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
@@ -36,17 +22,8 @@ def test_backward_matches_finite_differences(act, loss, rng):
     # keep pre-activations away from the kink so the function is differentiable there
     net.forward(X)
     assert all(np.min(np.abs(layer.z)) > 1e-4 for layer in net.hidden)
-    net.loss_and_grad(X, y, loss)
-    analytic = [g.copy() for g in net.grads()]
-
-    def f():
-        out = net.forward(X)
-        return losses.get(loss)(out, y)[0]
-
-    for p, g in zip(net.params(), analytic, strict=True):
-        num = numeric_grad(f, p)
-        rel = np.abs(num - g).max() / max(1e-10, np.abs(num).max() + np.abs(g).max())
-        assert rel < 1e-6, f"relative error {rel:.2e}"
+    errors = network_gradient_error(net, X, y, loss)
+    assert max(errors) < 1e-6, f"relative errors per parameter array: {errors}"
 
 
 def test_input_gradient_and_cached_quantities(rng):
@@ -164,3 +141,13 @@ def test_cross_entropy_is_stable_for_huge_logits():
     loss, grad = losses.softmax_cross_entropy(np.array([[1e4, -1e4], [0.0, 0.0]]), np.array([0, 0]))
     assert np.isfinite(loss) and np.all(np.isfinite(grad))
     assert loss == pytest.approx(np.log(2) / 2)
+
+
+def test_gradcheck_detects_a_wrong_backward_pass(rng):
+    net = MLP([3, 4, 2], "relu", bias=0.1, seed=0)
+    X, y = rng.normal(size=(5, 3)), rng.integers(0, 2, 5)
+    assert max(network_gradient_error(net, X, y)) < 1e-6
+    p = np.array([1.0, -2.0])
+    num = numeric_grad(lambda: float(np.sum(p**3)), p)
+    assert relative_error(num, 3 * p**2) < 1e-8
+    assert relative_error(num, 2 * p**2) > 0.1  # a wrong derivative is caught
