@@ -371,6 +371,13 @@ def test_fix_styles_are_distinct_and_init_layer_stats():
     styles = [tuple(map(str, fixes.fix_style(f.key, markers=True).values())) for f in fixes.FIXES]
     assert len(set(styles)) == len(styles)
     assert fixes.fix_style("leaky 0.1") == fixes.fix_style("leaky01")
+    # within a colour family every member has its own hatch, so bars are told apart without colour
+    families: dict[str, list[str]] = {}
+    for f in fixes.FIXES:
+        families.setdefault(fixes.fix_style(f.key)["color"], []).append(fixes.fix_hatch(f.key))
+    for hatches in families.values():
+        assert len(set(hatches)) == len(hatches)
+    assert fixes.fix_hatch("relu + bias 0.1") == fixes.fix_hatch("bias01") != fixes.fix_hatch("bias001")
     X = np.random.default_rng(0).standard_normal((50, 4))
     r = fixes.init_layer_stats(fixes.get_fix("relu"), [4, 8, 8, 8, 2], X, seeds=range(3))
     m = r["mean"]

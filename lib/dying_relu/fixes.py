@@ -65,6 +65,7 @@ __all__ = [
     "collapse_rate",
     "compute",
     "fix_costs",
+    "fix_hatch",
     "fix_style",
     "get_fix",
     "knockout_recovery",
@@ -338,6 +339,29 @@ def fix_style(key: str, markers: bool = False) -> dict:
     if markers:
         kw["marker"] = marker
     return kw
+
+
+# Bar hatches: fixes of one family share a colour, so bars need a second cue (and one that survives
+# grey-scale printing): within each family every member has its own hatch.
+_FIX_HATCHES: dict[str, str] = {
+    "relu": "",
+    "bias001": "...",
+    "bias01": "///",
+    "leaky001": "...",
+    "leaky01": "///",
+    "leaky018": "xxx",
+    "elu": "",
+    "prelu": "\\\\\\",
+    "rai": "++",
+}
+
+
+def fix_hatch(key: str) -> str:
+    """Matplotlib hatch pattern for a fix's bars (``ax.bar(..., hatch=fix_hatch(key))``):
+    members of a colour family (see :func:`fix_style`) get distinct hatches."""
+    if key not in _FIX_HATCHES:
+        key = get_fix(key).key
+    return _FIX_HATCHES[key]
 
 
 def init_layer_stats(
