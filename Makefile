@@ -5,6 +5,7 @@
 #   make lab     JupyterLab on your own copies of the chapters, in workspace/
 #   make reset CHAPTER=03   fresh copy of one chapter in workspace/ (the old copy is kept, renamed)
 #   make notebook NB=03     re-run a chapter notebook in place to refresh its committed outputs
+#   make bench   print issue 7's performance figures (benchmarks/run.py; BENCH_ARGS="--torch-python ...")
 #   make clean   remove build outputs and caches (keeps .venv and workspace/)
 #
 # `make book` and `make test` do their own set-up on a fresh machine: create .venv, install
@@ -31,10 +32,10 @@ CHROMIUM := $(shell command -v chromium 2>/dev/null)
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL := $(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg chapters/
 
-.PHONY: help venv webassets book test lint unit nbval browser lab reset notebook notebooks clean distclean
+.PHONY: help venv webassets book test lint unit nbval browser bench lab reset notebook notebooks clean distclean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- set-up (internal)
 # Re-run only when requirements.txt or pyproject.toml change.
@@ -111,6 +112,12 @@ browser: venv
 	@status=0; $(PY) -m pytest tests/browser -q -rs -p no:cacheprovider || status=$$?; \
 	if [ -z "$(CHROMIUM)" ]; then echo "$$NO_CHROMIUM_BANNER"; fi; \
 	exit $$status
+
+# ---------------------------------------------------------------- benchmarks (not part of make test)
+# Timings depend on the machine and its load; benchmarks/README.md records the latest figures.
+BENCH_ARGS ?=
+bench: venv
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 # ---------------------------------------------------------------- live use
 lab: venv

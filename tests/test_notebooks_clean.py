@@ -113,3 +113,41 @@ def test_widget_state_is_saved(nb):
     saved = set(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
     missing = shown - saved
     assert not missing, f"displayed widgets without saved state ({len(missing)}): {FIX}"
+
+
+def test_has_an_explorer_that_works_without_a_kernel(nb):
+    """Issue 6: every chapter has at least one explorer that works in the static book, i.e. a
+    displayed widget whose saved state jslinks an IntSlider's value to the selected_index of a Stack
+    holding Images (dying_relu.widgets.frame_explorer). The browser tests check that it really
+    switches images; this check also runs where Chromium is missing."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+
+    def ref(value):
+        return value[len("IPY_MODEL_") :] if isinstance(value, str) and value.startswith("IPY_MODEL_") else ""
+
+    def holds_images(model_id, depth=0):
+        model = state.get(model_id, {})
+        if model.get("model_name") == "ImageModel":
+            return True
+        children = model.get("state", {}).get("children", [])
+        return depth < 4 and any(holds_images(ref(c), depth + 1) for c in children)
+
+    links = []
+    for model in state.values():
+        if model.get("model_name") not in ("LinkModel", "DirectionalLinkModel"):
+            continue
+        ends = [e for e in (model["state"].get("source"), model["state"].get("target")) if e and len(e) == 2]
+        kinds = {(state.get(ref(m), {}).get("model_name"), attr) for m, attr in ends}
+        stacks = [ref(m) for m, attr in ends if attr == "selected_index"]
+        if {("IntSliderModel", "value"), ("StackModel", "selected_index")} <= kinds and any(
+            holds_images(s) for s in stacks
+        ):
+            links.append(model)
+    shown = any(
+        WIDGET_VIEW in o.get("data", {}) for c in code_cells(nb) for o in c.get("outputs", [])
+    )
+    assert shown and links, (
+        "no explorer that works without a kernel: display one made with "
+        "dying_relu.widgets.frame_explorer (an IntSlider jslinked to a Stack of Images) and save the "
+        f"notebook with its widget state; {FIX}"
+    )
