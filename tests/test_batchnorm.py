@@ -196,6 +196,9 @@ def test_batchnorm_fix_in_the_comparison():
     # at epoch 0 the running statistics are still (0, 1): the net is the plain ReLU net
     assert run.never_active[0] == relu.never_active[0] > 0.3
     assert run.never_active[-1] < relu.never_active[-1]
+    assert relu.batchnorm is None and len(run.batchnorm["gamma"]) == 2
+    dead = np.concatenate(run.batchnorm["dead_running"]).mean()
+    assert dead == pytest.approx(run.never_active[-1])
     net = fix.build([2, 16, 3], 0)
     assert net.layers[0].batchnorm and not net.layers[1].batchnorm
     assert F.fix_style("relu_bn")["color"] != F.fix_style("relu")["color"] and F.fix_hatch("relu_bn")

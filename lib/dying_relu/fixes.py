@@ -515,6 +515,10 @@ class Run:
         epoch_time: seconds per epoch of optimisation ``(epochs,)``.
         diverged: the loss became NaN or infinite (training stopped there).
         alpha: for PReLU, the learned slopes of each hidden layer at the end (else None).
+        batchnorm: with batch normalisation (else None), per hidden layer at the end: ``"gamma"``,
+            ``"beta"`` (each ``(width,)``), ``"dead_running"`` (never active on the training set
+            with the running statistics, as in ``never_active``) and ``"dead_batch"`` (never active
+            when the whole training set is normalised with its own statistics).
     """
 
     setting: str
@@ -528,6 +532,21 @@ class Run:
     epoch_time: np.ndarray
     diverged: bool
     alpha: list[np.ndarray] | None = None
+    batchnorm: dict[str, list[np.ndarray]] | None = None
+
+
+def _bn_record(net: MLP, X: np.ndarray) -> dict[str, list[np.ndarray]]:
+    """Final gamma, beta and dead masks (running and batch statistics) of a batch-normalised net."""
+    net.eval().forward(X)
+    running = [~np.any(layer.z > 0, axis=0) for layer in net.hidden]
+    batch_net = net.copy().train()
+    batch_net.forward(X)
+    return {
+        "gamma": [layer.gamma.copy() for layer in net.hidden],
+        "beta": [layer.beta.copy() for layer in net.hidden],
+        "dead_running": running,
+        "dead_batch": [~np.any(layer.z > 0, axis=0) for layer in batch_net.hidden],
+    }
 
 
 def _pad(rows: list, length: int, width: int | None = None) -> np.ndarray:
@@ -563,6 +582,7 @@ def train_run(setting: Setting, fix: Fix, seed: int, dtype: type | np.dtype = np
         hist = fit(net, X, y, optimizer=SGD(setting.lr), epochs=setting.epochs,
                    batch_size=setting.batch_size, seed=seed, on_epoch=hook, on_divergence="stop")
         pred = net.eval().predict(split.X_test)  # running statistics for batch normalisation
+        bn = _bn_record(net, X) if fix.batchnorm else None
     n_ep, depth = setting.epochs + 1, len(setting.hidden)
     loss = _pad(hist.loss, n_ep)
     loss[~np.isfinite(loss)] = np.nan
@@ -579,6 +599,7 @@ def train_run(setting: Setting, fix: Fix, seed: int, dtype: type | np.dtype = np
         epoch_time=_pad(hist.epoch_time[1:], n_ep - 1),
         diverged=bool(hist.diverged),
         alpha=alpha,
+        batchnorm=bn,
     )
 
 
