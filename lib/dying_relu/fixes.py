@@ -51,6 +51,7 @@ from .plots import OKABE_ITO
 from .train import fit
 
 __all__ = [
+    "BATCHNORM",
     "EXPLORER_LEVELS",
     "FIXES",
     "RAI",
@@ -250,6 +251,8 @@ class Fix:
         alpha: the activation's parameter (Leaky slope, ELU scale, PReLU's initial slope), or None.
         bias: added to every hidden bias at initialisation (the "positive bias" fix).
         init: ``"he"`` or ``"rai"``.
+        batchnorm: batch-normalise every hidden layer's pre-activation (``MLP(..., batchnorm=True)``;
+            not one of :data:`FIXES`: Chapter 4's batch-normalisation section uses :data:`BATCHNORM`).
     """
 
     key: str
@@ -258,6 +261,7 @@ class Fix:
     alpha: float | None = None
     bias: float = 0.0
     init: str = "he"
+    batchnorm: bool = False
 
     def act(self) -> _act.Activation:
         """The hidden layers' :class:`~dying_relu.activations.Activation`."""
@@ -291,6 +295,9 @@ class Fix:
                        seed=seed, dtype=dtype)
         if self.init != "he":
             raise ValueError(f"Fix.init must be 'he' or 'rai', got {self.init!r}.")
+        if self.batchnorm:
+            return MLP(sizes, self.act(), init="he", bias=[shift] * n_hidden + [0.0], seed=seed, dtype=dtype,
+                       batchnorm=True)
         return MLP(sizes, self.act(), init="he", bias=[shift] * n_hidden + [0.0], seed=seed, dtype=dtype)
 
 
@@ -306,10 +313,14 @@ FIXES: tuple[Fix, ...] = (
     Fix("rai", "relu + RAI", init="rai"),
 )
 
+#: ReLU with batch normalisation of every hidden layer (Chapter 4's section on batch normalisation);
+#: it starts from the same weights as ``"relu"`` on the same seed.
+BATCHNORM = Fix("relu_bn", "relu + batchnorm", batchnorm=True)
+
 
 def get_fix(key: str) -> Fix:
-    """The fix in :data:`FIXES` with this key (or label)."""
-    for fix in FIXES:
+    """The fix in :data:`FIXES` (or :data:`BATCHNORM`) with this key (or label)."""
+    for fix in (*FIXES, BATCHNORM):
         if key in (fix.key, fix.label):
             return fix
     raise KeyError(f"No fix {key!r}; known: {', '.join(f.key for f in FIXES)}.")
@@ -326,6 +337,7 @@ _FIX_STYLES: dict[str, tuple[str, object, str]] = {
     "elu": (OKABE_ITO["reddish_purple"], "-", "D"),
     "prelu": (OKABE_ITO["sky_blue"], (0, (3, 1, 1, 1, 1, 1)), "X"),
     "rai": (OKABE_ITO["black"], (0, (5, 1, 1, 1)), "*"),
+    "relu_bn": (OKABE_ITO["vermillion"], "--", "h"),
 }
 
 
@@ -353,6 +365,7 @@ _FIX_HATCHES: dict[str, str] = {
     "elu": "",
     "prelu": "\\\\\\",
     "rai": "++",
+    "relu_bn": "\\\\",
 }
 
 
@@ -502,6 +515,10 @@ class Run:
         epoch_time: seconds per epoch of optimisation ``(epochs,)``.
         diverged: the loss became NaN or infinite (training stopped there).
         alpha: for PReLU, the learned slopes of each hidden layer at the end (else None).
+        batchnorm: with batch normalisation (else None), per hidden layer at the end: ``"gamma"``,
+            ``"beta"`` (each ``(width,)``), ``"dead_running"`` (never active on the training set
+            with the running statistics, as in ``never_active``) and ``"dead_batch"`` (never active
+            when the whole training set is normalised with its own statistics).
     """
 
     setting: str
@@ -515,6 +532,21 @@ class Run:
     epoch_time: np.ndarray
     diverged: bool
     alpha: list[np.ndarray] | None = None
+    batchnorm: dict[str, list[np.ndarray]] | None = None
+
+
+def _bn_record(net: MLP, X: np.ndarray) -> dict[str, list[np.ndarray]]:
+    """Final gamma, beta and dead masks (running and batch statistics) of a batch-normalised net."""
+    net.eval().forward(X)
+    running = [~np.any(layer.z > 0, axis=0) for layer in net.hidden]
+    batch_net = net.copy().train()
+    batch_net.forward(X)
+    return {
+        "gamma": [layer.gamma.copy() for layer in net.hidden],
+        "beta": [layer.beta.copy() for layer in net.hidden],
+        "dead_running": running,
+        "dead_batch": [~np.any(layer.z > 0, axis=0) for layer in batch_net.hidden],
+    }
 
 
 def _pad(rows: list, length: int, width: int | None = None) -> np.ndarray:
@@ -529,7 +561,9 @@ def train_run(setting: Setting, fix: Fix, seed: int, dtype: type | np.dtype = np
     """Train ``fix`` in ``setting`` with ``seed`` (initial weights and mini-batch order) and record.
 
     One extra forward pass on the training set per epoch measures the never-active fraction and the
-    mean activation of every hidden layer. BLAS runs on one thread meanwhile (see :func:`blas_threads`).
+    mean activation of every hidden layer (with batch normalisation: in evaluation mode, with the
+    running statistics, as is the test accuracy). BLAS runs on one thread meanwhile (see
+    :func:`blas_threads`).
     """
     split = setting.load()
     X, y = split.X_train, split.y_train
@@ -547,7 +581,8 @@ def train_run(setting: Setting, fix: Fix, seed: int, dtype: type | np.dtype = np
     with np.errstate(over="ignore", invalid="ignore"), blas_threads(1):
         hist = fit(net, X, y, optimizer=SGD(setting.lr), epochs=setting.epochs,
                    batch_size=setting.batch_size, seed=seed, on_epoch=hook, on_divergence="stop")
-        pred = net.predict(split.X_test)
+        pred = net.eval().predict(split.X_test)  # running statistics for batch normalisation
+        bn = _bn_record(net, X) if fix.batchnorm else None
     n_ep, depth = setting.epochs + 1, len(setting.hidden)
     loss = _pad(hist.loss, n_ep)
     loss[~np.isfinite(loss)] = np.nan
@@ -564,6 +599,7 @@ def train_run(setting: Setting, fix: Fix, seed: int, dtype: type | np.dtype = np
         epoch_time=_pad(hist.epoch_time[1:], n_ep - 1),
         diverged=bool(hist.diverged),
         alpha=alpha,
+        batchnorm=bn,
     )
 
 

@@ -15,6 +15,25 @@ gradient back, to its weights or to anything before it.
 PReLU (He et al. 2015; Chapter 4): a layer whose activation is ``"prelu"`` also holds a learned
 negative-side slope per unit, ``alpha (fan_out,)`` (started at the activation's ``alpha``, 0.25 by
 default), and its gradient ``dalpha``; ``params()`` and ``grads()`` include them for such layers only.
+
+Batch normalisation (Ioffe and Szegedy 2015; Chapter 4), off by default: ``MLP(..., batchnorm=True)``
+(or one flag per hidden layer) normalises a hidden layer's raw pre-activation ``u = x @ W + b`` over
+the batch, per unit, to zero mean and unit variance, then scales and shifts it by learned ``gamma``
+and ``beta`` (shape ``(fan_out,)``, started at 1 and 0)::
+
+    xhat = (u - mean(u)) / sqrt(var(u) + eps)        z = gamma * xhat + beta        h = f(z)
+
+so ``z`` is still the value that enters the activation (what the dead-unit diagnostics look at);
+``u`` and ``xhat`` are kept too, and ``du = dL/du`` after a backward pass. In *training* mode (the
+default; :meth:`MLP.train`) the mean and (biased) variance are those of the batch, and every
+forward pass updates running estimates ``running_mean``/``running_var`` with momentum 0.1 (the
+running variance uses the unbiased batch variance, as PyTorch does). In *evaluation* mode
+(:meth:`MLP.eval`) the running estimates are used instead, so an example's output no longer
+depends on the rest of its batch. :func:`dying_relu.train.fit` trains in training mode and
+evaluates (and calls its hooks) in evaluation mode. Such layers add ``gamma`` and ``beta`` to
+``params()`` (and ``dgamma``, ``dbeta`` to ``grads()``) after their ``b``. In training mode ``b``
+has no effect at all (the batch mean removes it), so its gradient is zero up to rounding.
+Layers without batch normalisation compute exactly what they did before.
 """
 
 from __future__ import annotations
@@ -58,6 +77,9 @@ class Dense:
         W: np.ndarray,
         b: np.ndarray,
         activation: _act.Activation,
+        batchnorm: bool = False,
+        momentum: float = 0.1,
+        eps: float = 1e-5,
     ) -> None:
         self.W = W
         self.b = b
@@ -77,6 +99,24 @@ class Dense:
         self.dh: np.ndarray | None = None
         self._batch = -1
         self._dx: np.ndarray | None = None
+        # Batch normalisation (Chapter 4); None / unused for every other layer.
+        self.batchnorm = bool(batchnorm)
+        self.training = True
+        self.momentum = float(momentum)
+        self.eps = float(eps)
+        self.gamma = self.beta = self.dgamma = self.dbeta = None
+        self.running_mean = self.running_var = None
+        self.u: np.ndarray | None = None
+        self.xhat: np.ndarray | None = None
+        self.du: np.ndarray | None = None
+        self._inv_std: np.ndarray | None = None
+        if self.batchnorm:
+            if self.is_linear:
+                raise ValueError("Batch normalisation is for hidden layers, not the linear output layer.")
+            n_out, dt = W.shape[1], W.dtype
+            self.gamma, self.beta = np.ones(n_out, dt), np.zeros(n_out, dt)
+            self.dgamma, self.dbeta = np.zeros(n_out, dt), np.zeros(n_out, dt)
+            self.running_mean, self.running_var = np.zeros(n_out, dt), np.ones(n_out, dt)
 
     @property
     def fan_in(self) -> int:
@@ -98,14 +138,21 @@ class Dense:
         self.h = self.z if self.is_linear else np.empty((n, self.fan_out), dt)
         self.dz = np.empty((n, self.fan_out), dt)
         self._dx = np.empty((n, self.fan_in), dt)
+        if self.batchnorm:
+            self.u = np.empty((n, self.fan_out), dt)
+            self.xhat = np.empty((n, self.fan_out), dt)
+            self.du = np.empty((n, self.fan_out), dt)
         self._batch = n
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Compute and cache ``z = x @ W + b`` and ``h = f(z)``; return ``h`` (a reused buffer)."""
         self._buffers(x.shape[0])
         self.x = x
-        np.matmul(x, self.W, out=self.z)
-        self.z += self.b
+        if self.batchnorm:
+            self._bn_forward(x)
+        else:
+            np.matmul(x, self.W, out=self.z)
+            self.z += self.b
         if self.alpha is not None:
             _prelu_forward(self.z, self.alpha, self.h)
         elif not self.is_linear:
@@ -121,14 +168,60 @@ class Dense:
             _prelu_backward(dh, self.z, self.alpha, self.dz, self.dalpha)
         else:
             self.activation.backward(dh, self.z, self.h, out=self.dz)
-        np.matmul(self.x.T, self.dz, out=self.dW)
-        np.sum(self.dz, axis=0, out=self.db)
+        du = self._bn_backward() if self.batchnorm else self.dz
+        np.matmul(self.x.T, du, out=self.dW)
+        np.sum(du, axis=0, out=self.db)
         if not need_dx:
             return None
-        return np.matmul(self.dz, self.W.T, out=self._dx)
+        return np.matmul(du, self.W.T, out=self._dx)
+
+    def _bn_forward(self, x: np.ndarray) -> None:
+        """``u = x W + b``, ``xhat`` normalised (batch or running statistics), ``z = gamma xhat + beta``."""
+        u = np.matmul(x, self.W, out=self.u)
+        u += self.b
+        if self.training:
+            n = u.shape[0]
+            mean = u.mean(axis=0)
+            var = u.var(axis=0)
+            m = self.momentum
+            unbiased = var * (n / (n - 1)) if n > 1 else var
+            self.running_mean *= 1 - m
+            self.running_mean += m * mean
+            self.running_var *= 1 - m
+            self.running_var += m * unbiased
+        else:
+            mean, var = self.running_mean, self.running_var
+        self._inv_std = 1.0 / np.sqrt(var + self.W.dtype.type(self.eps))
+        np.subtract(u, mean, out=self.xhat)
+        self.xhat *= self._inv_std
+        np.multiply(self.xhat, self.gamma, out=self.z)
+        self.z += self.beta
+
+    def _bn_backward(self) -> np.ndarray:
+        """From ``dz = dL/dz`` fill ``dgamma``, ``dbeta`` and ``du = dL/du`` (returned).
+
+        Training mode (batch statistics), the standard formula with ``g = dz * gamma``:
+        ``du = inv_std / n * (n g - sum(g) - xhat * sum(g * xhat))``; evaluation mode (fixed
+        statistics): ``du = g * inv_std``.
+        """
+        dz, xhat = self.dz, self.xhat
+        np.sum(dz * xhat, axis=0, out=self.dgamma)
+        np.sum(dz, axis=0, out=self.dbeta)
+        g = dz * self.gamma
+        if self.training:
+            n = dz.shape[0]
+            du = g * n
+            du -= g.sum(axis=0)
+            du -= xhat * (g * xhat).sum(axis=0)
+            du *= self._inv_std / n
+        else:
+            du = g * self._inv_std
+        np.copyto(self.du, du)
+        return self.du
 
     def __repr__(self) -> str:
-        return f"Dense({self.fan_in} -> {self.fan_out}, {self.activation.label})"
+        bn = ", batchnorm" if self.batchnorm else ""
+        return f"Dense({self.fan_in} -> {self.fan_out}, {self.activation.label}{bn})"
 
 
 def _prelu_forward(z: np.ndarray, alpha: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -181,6 +274,8 @@ class MLP:
         seed: seed for ``numpy.random.default_rng`` (ignored if ``rng`` is given).
         rng: a ``numpy.random.Generator`` to draw the weights from.
         dtype: ``np.float64`` (default, for gradient checks) or ``np.float32`` (fast).
+        batchnorm: batch-normalise the hidden pre-activations (see the module docstring): False
+            (default), True for every hidden layer, or a list with one flag per hidden layer.
 
     Example:
         >>> net = MLP([2, 16, 16, 3], "relu", seed=0)
@@ -198,6 +293,7 @@ class MLP:
         seed: int | None = 0,
         rng: np.random.Generator | None = None,
         dtype: type | np.dtype = np.float64,
+        batchnorm: bool | Sequence[bool] = False,
     ) -> None:
         sizes = [int(s) if isinstance(s, int | np.integer) else s for s in sizes]
         if len(sizes) < 2:
@@ -218,6 +314,7 @@ class MLP:
             init = "glorot" if hidden and all(a.name in _SATURATING for a in acts[:-1]) else "he"
         inits = [_init.get(s) for s in _per_layer(init, n_layers, "init")]
         biases = _per_layer(bias, n_layers, "bias")
+        norms = [bool(f) for f in _per_layer(batchnorm, n_layers - 1, "batchnorm")] + [False]
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.sizes = list(sizes)
         self._init_spec = init
@@ -232,7 +329,7 @@ class MLP:
                     f"({fan_in}, {fan_out})."
                 )
             b = _bias_init(biases[i], fan_out, self.rng, self.dtype)
-            self.layers.append(Dense(W, b, acts[i]))
+            self.layers.append(Dense(W, b, acts[i], batchnorm=True) if norms[i] else Dense(W, b, acts[i]))
 
     # -- structure ------------------------------------------------------------------------------
 
@@ -250,26 +347,48 @@ class MLP:
     def n_params(self) -> int:
         return sum(p.size for p in self.params())
 
+    @property
+    def training(self) -> bool:
+        """True in training mode (batch statistics for batch normalisation), False in evaluation
+        mode (running statistics). Only batch-normalised layers behave differently."""
+        return all(layer.training for layer in self.layers)
+
+    def train(self, mode: bool = True) -> MLP:
+        """Switch to training mode (``mode=False``: evaluation mode); returns the network."""
+        for layer in self.layers:
+            layer.training = bool(mode)
+        return self
+
+    def eval(self) -> MLP:
+        """Switch to evaluation mode: batch-normalised layers use their running statistics."""
+        return self.train(False)
+
     def params(self) -> list[np.ndarray]:
         """``[W0, b0, W1, b1, ...]``: the arrays an optimiser updates in place (a PReLU layer adds
-        its ``alpha`` after its ``b``)."""
-        return [p for layer in self.layers for p in (layer.W, layer.b, layer.alpha) if p is not None]
+        its ``alpha`` after its ``b``, a batch-normalised layer its ``gamma`` and ``beta``)."""
+        return [p for layer in self.layers
+                for p in (layer.W, layer.b, layer.alpha, layer.gamma, layer.beta) if p is not None]
 
     def grads(self) -> list[np.ndarray]:
         """``[dW0, db0, dW1, db1, ...]`` from the last backward pass, aligned with ``params()``."""
-        return [g for layer in self.layers for g in (layer.dW, layer.db, layer.dalpha) if g is not None]
+        return [g for layer in self.layers
+                for g in (layer.dW, layer.db, layer.dalpha, layer.dgamma, layer.dbeta) if g is not None]
+
+    def _buffers_state(self) -> list[np.ndarray]:
+        return [a for layer in self.layers for a in (layer.running_mean, layer.running_var) if a is not None]
 
     def copy(self) -> MLP:
         """A deep copy (weights, optimiser-free)."""
         return copy.deepcopy(self)
 
     def state(self) -> list[np.ndarray]:
-        """Copies of all parameters (to restore later with :meth:`load_state`)."""
-        return [p.copy() for p in self.params()]
+        """Copies of all parameters (to restore later with :meth:`load_state`); batch-normalised
+        layers add their running mean and variance at the end."""
+        return [p.copy() for p in self.params() + self._buffers_state()]
 
     def load_state(self, state: Sequence[np.ndarray]) -> None:
         """Copy parameters saved with :meth:`state` back into the network."""
-        params = self.params()
+        params = self.params() + self._buffers_state()
         if len(state) != len(params):
             raise ValueError(f"State has {len(state)} arrays, this network {len(params)}.")
         for p, s in zip(params, state, strict=True):
@@ -354,4 +473,5 @@ class MLP:
     def __repr__(self) -> str:
         acts = sorted({layer.activation.label for layer in self.hidden})
         arch = "-".join(str(s) for s in self.sizes)
-        return f"MLP({arch}, {'/'.join(acts) or 'linear'}, {self.dtype.name})"
+        bn = ", batchnorm" if any(layer.batchnorm for layer in self.layers) else ""
+        return f"MLP({arch}, {'/'.join(acts) or 'linear'}{bn}, {self.dtype.name})"

@@ -13,6 +13,11 @@ Hooks let later chapters watch training without copying the loop::
 ``on_step(net, step)`` works the same way for every optimisation step (recorded in
 ``hist.steps``). A hook returning ``None`` records nothing; a hook may raise
 :class:`StopTraining` to end the run early.
+
+Batch normalisation (Chapter 4): the optimisation steps run in training mode (batch statistics);
+the per-epoch evaluation and both hooks run in evaluation mode (running statistics, which the
+hooks' own forward passes therefore do not change). At the end the network is left in the mode it
+was in before ``fit``. For networks without batch normalisation the mode changes nothing.
 """
 
 from __future__ import annotations
@@ -188,6 +193,7 @@ def fit(
     hist = History()
 
     def record(epoch: int, seconds: float) -> bool:
+        net.eval()  # running statistics for batch normalisation; a no-op without it
         value, acc = evaluate(net, X, y, loss_fn)
         hist.loss.append(value)
         hist.accuracy.append(acc)
@@ -198,6 +204,7 @@ def fit(
             hist.val_accuracy.append(v_acc)
         if on_epoch is not None:
             hist._add(hist.records, on_epoch(net, epoch))
+        net.train()
         return np.isfinite(value)
 
     def diverge(where: str) -> History:
@@ -209,9 +216,13 @@ def fit(
 
     # Overflow on the way to divergence is detected below (a non-finite loss stops the run with a
     # clear message), so numpy's own overflow warnings would only be noise.
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, int(epochs),
-                    batch_size, stop_at_error, on_step)
+    was_training = net.training
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, int(epochs),
+                        batch_size, stop_at_error, on_step)
+    finally:
+        net.train(was_training)
 
 
 def _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, epochs, batch_size,
@@ -243,7 +254,9 @@ def _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, epochs, batc
                 step += 1
                 hist.steps.setdefault("loss", []).append(value)
                 if on_step is not None:
+                    net.eval()
                     hist._add(hist.steps, on_step(net, step))
+                    net.train()
             if not record(epoch, time.perf_counter() - start_time):
                 return diverge(f"after epoch {epoch}")
     except StopTraining:
