@@ -21,6 +21,7 @@ __all__ = [
     "activation_frequency",
     "dead_fraction",
     "dead_mask",
+    "dead_units",
     "network_dead_fraction",
 ]
 
@@ -35,10 +36,24 @@ def activation_frequency(net: MLP, X: np.ndarray) -> list[np.ndarray]:
     return [np.mean(layer.z > 0, axis=0) for layer in net.hidden]
 
 
+def dead_units(Z: np.ndarray) -> np.ndarray:
+    """Dead mask of one layer from its pre-activations ``Z (n_examples, width)``.
+
+    Returns a boolean array ``(width,)``: True where ``z <= 0`` on every example (row).
+    """
+    Z = np.asarray(Z)
+    if Z.ndim != 2:
+        raise ValueError(f"Z must have shape (n_examples, width), got {Z.shape}.")
+    return ~np.any(Z > 0, axis=0)
+
+
 def dead_mask(net: MLP, X: np.ndarray) -> list[np.ndarray]:
-    """Per hidden layer, a boolean array ``(width,)``: True for units dead on ``X``."""
+    """Per hidden layer, a boolean array ``(width,)``: True for units dead on ``X``.
+
+    Runs a forward pass on ``X``, so afterwards each layer's ``z`` and ``h`` hold its values.
+    """
     net.forward(X)
-    return [~np.any(layer.z > 0, axis=0) for layer in net.hidden]
+    return [dead_units(layer.z) for layer in net.hidden]
 
 
 def dead_fraction(net: MLP, X: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ import numpy as np
 from . import data as _data
 from . import diagnostics as _diag
 from . import optim as _optim
+from .diagnostics import dead_units
 from .nn import MLP
 from .plots import OKABE_ITO, style
 from .train import evaluate, fit
@@ -67,17 +68,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Diagnostics on raw arrays
 # ---------------------------------------------------------------------------------------------
-
-
-def dead_units(Z: np.ndarray) -> np.ndarray:
-    """Dead mask of one layer from its pre-activations ``Z (n_examples, width)``.
-
-    Returns a boolean array ``(width,)``: True where ``z <= 0`` on every example (row).
-    """
-    Z = np.asarray(Z)
-    if Z.ndim != 2:
-        raise ValueError(f"Z must have shape (n_examples, width), got {Z.shape}.")
-    return ~np.any(Z > 0, axis=0)
 
 
 def layer_dead_fraction(Z: np.ndarray) -> float:

@@ -44,6 +44,7 @@ import numpy as np
 from . import activations as _act
 from . import bench as _bench
 from . import data as _data
+from . import diagnostics as _diag
 from . import nn as _nn
 from .nn import MLP
 from .optim import SGD
@@ -537,15 +538,11 @@ class Run:
 
 def _bn_record(net: MLP, X: np.ndarray) -> dict[str, list[np.ndarray]]:
     """Final gamma, beta and dead masks (running and batch statistics) of a batch-normalised net."""
-    net.eval().forward(X)
-    running = [~np.any(layer.z > 0, axis=0) for layer in net.hidden]
-    batch_net = net.copy().train()
-    batch_net.forward(X)
     return {
         "gamma": [layer.gamma.copy() for layer in net.hidden],
         "beta": [layer.beta.copy() for layer in net.hidden],
-        "dead_running": running,
-        "dead_batch": [~np.any(layer.z > 0, axis=0) for layer in batch_net.hidden],
+        "dead_running": _diag.dead_mask(net.eval(), X),
+        "dead_batch": _diag.dead_mask(net.copy().train(), X),
     }
 
 
@@ -570,8 +567,7 @@ def train_run(setting: Setting, fix: Fix, seed: int, dtype: type | np.dtype = np
     net = fix.build(setting.sizes(), seed, setting.bias_shift, dtype)
 
     def hook(net: MLP, epoch: int) -> dict:
-        net.forward(X)
-        never = [~np.any(layer.z > 0, axis=0) for layer in net.hidden]
+        never = _diag.dead_mask(net, X)  # runs the forward pass that mean_act reads below
         return {
             "never": [float(m.mean()) for m in never],
             "never_all": float(sum(int(m.sum()) for m in never) / sum(m.size for m in never)),
