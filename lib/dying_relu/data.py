@@ -14,6 +14,8 @@ from importlib import resources
 
 import numpy as np
 
+from . import seeding as _seeding
+
 __all__ = [
     "Split",
     "abs_regression",
@@ -28,7 +30,7 @@ __all__ = [
 
 
 def _rng(seed: int | None, rng: np.random.Generator | None) -> np.random.Generator:
-    return rng if rng is not None else np.random.default_rng(seed)
+    return _seeding.rng(seed, rng)
 
 
 def _check_n(n: int, classes: int = 1) -> int:

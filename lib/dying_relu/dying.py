@@ -32,6 +32,7 @@ import numpy as np
 from . import data as _data
 from . import diagnostics as _diag
 from . import optim as _optim
+from . import seeding as _seeding
 from .diagnostics import dead_units
 from .nn import MLP
 from .plots import OKABE_ITO, style
@@ -385,7 +386,7 @@ def born_dead_probability(
     if X is None:
         X = _data.abs_regression(64, seed=seed)[0]
     depths = np.asarray(depths, dtype=int)
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     p = np.zeros((len(widths), len(depths)))
     for i, width in enumerate(widths):
         first = born_dead_first_layer(width, int(depths.max()), n_nets, X, rng, bias_std=bias_std)

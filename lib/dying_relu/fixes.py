@@ -46,6 +46,7 @@ from . import bench as _bench
 from . import data as _data
 from . import diagnostics as _diag
 from . import nn as _nn
+from . import seeding as _seeding
 from .nn import MLP
 from .optim import SGD
 from .plots import OKABE_ITO
@@ -216,7 +217,7 @@ def collapse_rate(
         raise ValueError(f"init must be 'he' or 'rai', got {init!r}.")
     if int(width) < 1 or int(depth) < 1 or int(n_nets) < 1:
         raise ValueError("width, depth and n_nets must be >= 1.")
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     x, _ = _data.abs_regression(n_points, rng=rng)
     h = np.broadcast_to(x, (n_nets, n_points, 1))
     collapsed = np.zeros(n_nets, dtype=bool)
@@ -854,7 +855,7 @@ def fix_costs(n: int = 2**22, rounds: int = 11, dtype: type | np.dtype = np.floa
     """
     n = int(n)
     rows = max(n // 64, 1)
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     x = rng.standard_normal((rows, 64)).astype(dtype)
     g = rng.standard_normal((rows, 64)).astype(dtype)
     buf, dz = np.empty_like(x), np.empty_like(x)

@@ -46,6 +46,7 @@ import numpy as np
 from . import activations as _act
 from . import init as _init
 from . import losses as _losses
+from . import seeding as _seeding
 
 __all__ = ["MLP", "Dense", "check_finite"]
 
@@ -271,7 +272,8 @@ class MLP:
             ``"he"``.
         bias: initial bias for every layer (a float, or a callable ``(fan_out, rng, dtype)``), or a
             list with one per layer. Default 0.
-        seed: seed for ``numpy.random.default_rng`` (ignored if ``rng`` is given).
+        seed: seed for ``numpy.random.default_rng``, shifted by :mod:`~dying_relu.seeding`'s offset
+            (ignored if ``rng`` is given).
         rng: a ``numpy.random.Generator`` to draw the weights from.
         dtype: ``np.float64`` (default, for gradient checks) or ``np.float32`` (fast).
         batchnorm: batch-normalise the hidden pre-activations (see the module docstring): False
@@ -315,7 +317,7 @@ class MLP:
         inits = [_init.get(s) for s in _per_layer(init, n_layers, "init")]
         biases = _per_layer(bias, n_layers, "bias")
         norms = [bool(f) for f in _per_layer(batchnorm, n_layers - 1, "batchnorm")] + [False]
-        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self.rng = _seeding.rng(seed, rng)
         self.sizes = list(sizes)
         self._init_spec = init
         self._bias_spec = bias

@@ -27,6 +27,7 @@ import numpy as np
 from . import activations as _act
 from . import bench as _bench
 from . import data as _data
+from . import seeding as _seeding
 from .nn import MLP
 from .optim import SGD, Momentum, Optimizer
 from .train import fit
@@ -146,7 +147,7 @@ def activation_costs(
         raise ValueError(f"n must be a positive number of elements, got {n}.")
     n = int(n)
     dtype = np.dtype(dtype)
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     x = rng.standard_normal(n, dtype=np.float64).astype(dtype)
     g = rng.standard_normal(n, dtype=np.float64).astype(dtype)
     buf = np.empty_like(x)
@@ -259,7 +260,7 @@ def step_time_breakdown(
     Returns:
         activation name -> :class:`StepBreakdown`.
     """
-    rng = np.random.default_rng(seed)
+    rng = _seeding.rng(seed)
     X = rng.standard_normal((batch, sizes[0])).astype(dtype)
     y = rng.integers(0, sizes[-1], batch)
     funcs: dict[str, Callable[[], object]] = {}

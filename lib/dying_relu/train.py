@@ -31,6 +31,7 @@ import numpy as np
 
 from . import losses as _losses
 from . import optim as _optim
+from . import seeding as _seeding
 from .nn import MLP
 
 __all__ = ["History", "StopTraining", "TrainingDiverged", "evaluate", "fit"]
@@ -189,7 +190,7 @@ def fit(
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} examples but y has {len(y)}; they must match.")
     loss_fn = _losses.get(loss)
-    rng = rng if rng is not None else np.random.default_rng(seed)
+    rng = _seeding.rng(seed, rng)
     hist = History()
 
     def record(epoch: int, seconds: float) -> bool:
