@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -200,14 +201,51 @@ def print_summary(results: list[Result], paths: list[str]) -> None:
             print(row)
 
 
+def check_reports(folder: Path, paths: list[str]) -> int:
+    """The claims a build recorded (``DYING_RELU_CLAIMS_REPORT``): every chapter reported, all held."""
+    status = 0
+    for path in paths:
+        nb = json.loads((ROOT / path).read_text())
+        code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        ids = sorted(set(re.findall(r'Claims\(\s*"([\w-]+)"', code)))
+        if not ids:
+            print(f"    {Path(path).stem:<32} makes no claims")
+            continue
+        for chapter in ids:
+            report = folder / f"{chapter}.json"
+            if not report.exists():
+                print(f"    {Path(path).stem:<32} NO REPORT ({report} missing: was the book built "
+                      "with this environment?)")
+                status = 1
+                continue
+            claims = json.loads(report.read_text())["claims"]
+            bad = [c for c in claims if not c["held"]]
+            print(f"    {Path(path).stem:<32} {len(claims) - len(bad)}/{len(claims)} claims held")
+            for c in bad:
+                print(f"      NOT HELD {chapter}:{c['key']}: \"{c['sentence']}\" measured {c['measured']}, "
+                      f"needs {c['expected']}")
+                status = 1
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profiles", default="native",
                         help="comma-separated: native (the current environment), avx2, baseline, "
                              "threads2, seeds, or 'all'")
     parser.add_argument("--chapters", default="", help="comma-separated name prefixes (default: all)")
+    parser.add_argument("--check-reports", metavar="DIR", default=None,
+                        help="run nothing: check the claims a build recorded in DIR (make book "
+                             "writes _build/claims/book) and fail if any did not hold")
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = parser.parse_args(argv)
+    if args.check_reports:
+        paths = chapter_paths([c for c in args.chapters.split(",") if c])
+        print(f">>> claims recorded by the build in {args.check_reports}:")
+        cells = exact_cells(paths)
+        for name, (exact, ignored) in cells.items():
+            print(f"    {name:<32} {exact:>3} cells compared exactly, {ignored:>3} by claims")
+        return check_reports(Path(args.check_reports), paths)
     known = profiles()
     names = list(known) if args.profiles == "all" else [p.strip() for p in args.profiles.split(",")]
     unknown = [n for n in names if n not in known]
