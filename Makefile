@@ -119,9 +119,11 @@ outputs: venv
 # The numeric-profile matrix (not part of `make test`; .ci/run calls both): every chapter and its
 # claims under AVX2 and x86-64-v2 kernels, two BLAS threads, and shifted seeds.
 MATRIX_PROFILES ?= avx2,baseline,threads2,seeds
+# two profiles at once on a 2-core machine (threads2 always runs alone)
+MATRIX_JOBS ?= 2
 matrix: venv
 	@echo ">>> numeric-profile matrix: $(MATRIX_PROFILES)"
-	$(PY) scripts/matrix.py --profiles "$(MATRIX_PROFILES)" --chapters "$(CHAPTERS)"
+	$(PY) scripts/matrix.py --profiles "$(MATRIX_PROFILES)" --chapters "$(CHAPTERS)" --jobs $(MATRIX_JOBS)
 
 # Needs the built book (make book). Skips, saying why, when Debian's chromium is missing.
 define NO_CHROMIUM_BANNER

@@ -50,6 +50,7 @@ class Profile:
     env: dict[str, str]
     lax: bool = False
     why: str = ""
+    alone: bool = False  # needs the whole machine (it uses both cores itself)
 
 
 @dataclass
@@ -88,7 +89,7 @@ def profiles() -> dict[str, Profile]:
             {"NPY_DISABLE_CPU_FEATURES": NPY_BASELINE, "OPENBLAS_CORETYPE": "Nehalem"},
             why="" if x86 else "needs an x86-64 CPU",
         ),
-        "threads2": Profile("threads2", {"OPENBLAS_NUM_THREADS": "2"}),
+        "threads2": Profile("threads2", {"OPENBLAS_NUM_THREADS": "2"}, alone=True),
         "seeds": Profile(
             "seeds",
             {"DYING_RELU_SEED_OFFSET": os.environ.get("DYING_RELU_SEED_OFFSET") or SEED_OFFSET_CI},
@@ -107,7 +108,7 @@ def chapter_paths(chapters: list[str] | None) -> list[str]:
     return [str(p.relative_to(ROOT)) for p in paths]
 
 
-def run_profile(profile: Profile, paths: list[str], extra: list[str]) -> Result:
+def run_profile(profile: Profile, paths: list[str], extra: list[str], log: Path | None = None) -> Result:
     report_dir = REPORTS / profile.name
     if report_dir.exists():
         for old in report_dir.glob("*.json"):
@@ -127,9 +128,18 @@ def run_profile(profile: Profile, paths: list[str], extra: list[str]) -> Result:
         *(["--nbval-lax"] if profile.lax else []), *extra, *paths,
     ]
     shown = " ".join(f"{k}={v!r}" for k, v in profile.env.items()) or "(the environment as it is)"
-    print(f"\n>>> profile {profile.name}: {shown}", flush=True)
+    print(f"\n>>> profile {profile.name}: {shown}" + (f" (output in {log})" if log else ""), flush=True)
     start = time.perf_counter()
-    status = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    if log is None:
+        status = subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as out:
+            status = subprocess.run(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+        text = log.read_text()
+        lines = text.splitlines()
+        shown_lines = lines if status not in (0, 5) else lines[-2:]
+        print(f"\n>>> profile {profile.name} finished:\n" + "\n".join(shown_lines), flush=True)
     seconds = time.perf_counter() - start
     claims = {}
     for path in sorted(report_dir.glob("*.json")):
@@ -234,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated: native (the current environment), avx2, baseline, "
                              "threads2, seeds, or 'all'")
     parser.add_argument("--chapters", default="", help="comma-separated name prefixes (default: all)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="profiles run at once (their output goes to _build/claims/<profile>.log); "
+                             "a profile that uses both cores itself (threads2) always runs alone")
     parser.add_argument("--check-reports", metavar="DIR", default=None,
                         help="run nothing: check the claims a build recorded in DIR (make book "
                              "writes _build/claims/book) and fail if any did not hold")
@@ -252,16 +265,35 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown profile(s) {unknown}; choose from {', '.join(known)}")
     paths = chapter_paths([c for c in args.chapters.split(",") if c])
-    results = []
+    results: dict[str, Result] = {}
+    runnable = []
     for name in names:
         profile = known[name]
         if profile.why:
             print(f"\n>>> profile {name}: SKIPPED on this machine: {profile.why}", flush=True)
-            results.append(Result(name, 0.0, 0, skipped=profile.why))
-            continue
-        results.append(run_profile(profile, paths, args.pytest_args))
-    print_summary(results, paths)
-    failed = [r.profile for r in results if r.status != 0]
+            results[name] = Result(name, 0.0, 0, skipped=profile.why)
+        else:
+            runnable.append(profile)
+    if args.jobs > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        shared = [p for p in runnable if not p.alone]
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = {
+                p.name: pool.submit(run_profile, p, paths, args.pytest_args, REPORTS / f"{p.name}.log")
+                for p in shared
+            }
+            for name, future in futures.items():
+                results[name] = future.result()
+        for p in runnable:
+            if p.alone:
+                results[p.name] = run_profile(p, paths, args.pytest_args)
+    else:
+        for p in runnable:
+            results[p.name] = run_profile(p, paths, args.pytest_args)
+    ordered = [results[n] for n in names]
+    print_summary(ordered, paths)
+    failed = [r.profile for r in ordered if r.status != 0]
     if failed:
         print(f"\n>>> FAILED under: {', '.join(failed)}")
         return 1

@@ -26,8 +26,6 @@ import nbformat
 import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile, NbCellError, coalesce_streams
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def pytest_addoption(parser):
     parser.addoption(
@@ -53,7 +51,7 @@ class ReplayFile(IPyNbFile):
     def setup(self):
         self.setup_sanitize_files()
         folder = Path(self.config.getoption("--nbreplay"))
-        rel = Path(self.fspath).resolve().relative_to(ROOT)
+        rel = Path(self.fspath).resolve().relative_to(Path(self.config.rootpath).resolve())
         executed = folder / rel
         if not executed.exists():
             raise FileNotFoundError(
