@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dying_relu import MLP, Adam, Momentum, data, diagnostics, fit, redo
+from dying_relu import MLP, Adam, Momentum, data, diagnostics, fit, init, redo
 from dying_relu import activations as A
 
 
@@ -273,3 +273,23 @@ def test_every_task_is_learnable():
         net = MLP([64, 32, 10], "relu", seed=0, dtype=np.float32)
         fit(net, t.X_train, t.y_train, optimizer=Adam(1e-2), epochs=8, batch_size=64, seed=0)
         assert np.mean(net.predict(t.X_test) == t.y_test) > 0.9
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch's default initialisation in numpy (compared with PyTorch itself in test_torch_adapter.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_torch_default_init_moments():
+    rng = np.random.default_rng(0)
+    W = init.get("torch_default")(300, 400, rng, np.float32)
+    assert W.shape == (300, 400) and W.dtype == np.float32
+    assert np.abs(W).max() <= 1 / np.sqrt(300)
+    assert np.var(W) == pytest.approx(1 / (3 * 300), rel=0.02)  # a sixth of He's 2 / 300
+    b = init.torch_default_bias(300)(400, rng, np.float64)
+    assert b.shape == (400,) and np.abs(b).max() <= 1 / np.sqrt(300)
+    sizes = [64, 128, 10]
+    net = MLP(sizes, "relu", init="torch_default", bias=init.torch_default_biases(sizes), seed=0)
+    assert np.abs(net.layers[1].b).max() <= 1 / np.sqrt(128) and np.any(net.layers[1].b != 0)
+    with pytest.raises(ValueError, match="fan_in"):
+        init.torch_default_bias(0)

@@ -220,6 +220,15 @@ def test_functional_activation_needs_to_be_named(X):
         dr_torch.scan(net, loader_of(X), activation="relu7")
 
 
+def test_a_shared_activation_module_is_refused(X):
+    act = nn.ReLU()
+    lin = nn.Linear(6, 6)
+    model = nn.Sequential(nn.Linear(6, 6), act, lin, act, nn.Linear(6, 2))
+    with pytest.raises(ValueError, match="follows more than one layer"):
+        dr_torch.scan(model, [X])
+    assert list(dr_torch.scan(model, [X], activation="relu").layers) == ["0", "2"]
+
+
 def test_batchnorm_between_layer_and_activation(X):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(inplace=True), nn.Linear(8, 2))

@@ -339,6 +339,7 @@ def scan(
     handles = []
     order: list[str] = []
     unresolved: list[str] = []
+    claimed: list[nn.Module] = []
 
     def record_order(name):
         def hook(module, inputs, output):
@@ -368,6 +369,13 @@ def scan(
             unresolved.append(name)
             continue
         act_name, act = found
+        if any(act is other for other in claimed):
+            raise ValueError(
+                f"The activation module {act_name!r} follows more than one layer (the same module "
+                "object used twice), so its hooks cannot tell the layers apart. Pass the activation "
+                "instead: scan(model, loader, activation=torch.nn.functional.relu)."
+            )
+        claimed.append(act)
         c = counters[name] = _Counter(name, kind, units, f"{act_name} ({type(act).__name__})")
 
         def pre_hook(module, inputs, c=c):
