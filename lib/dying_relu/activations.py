@@ -631,8 +631,14 @@ def _cody(u, e, erfc_out, erf_small, small, t, num, den) -> None:
         z = 1.0 / (ub * ub)
         r = z * _horner(_CODY_P, z, np.empty_like(z)) / _horner(_CODY_Q, z, np.empty_like(z), monic=True)
         erfc_out[small] = e[small] * ((_INV_SQRT_PI - r) / ub)
+    # region 1 selected arithmetically (a masked ufunc loop is about 30x slower on random masks):
+    # erfc_out += small * ((1 - erf_small) - erfc_out). Where small, both terms lie in [0.5, 1], so
+    # the difference is exact (Sterbenz) and the sum gives 1 - erf_small exactly; elsewhere + 0.
     np.less_equal(u, _CODY_THRESH, out=small)
-    np.subtract(1.0, erf_small, out=erfc_out, where=small)
+    np.subtract(1.0, erf_small, out=t)
+    t -= erfc_out
+    t *= small
+    erfc_out += t
 
 
 def _erf_kernel(o, xb, u, e, ec, es, small, t, num, den) -> None:
@@ -693,8 +699,12 @@ def _norm_cdf_parts(xb, cdf, e, u, es, small, t, num, den) -> None:
     np.exp(e, out=e)
     _cody(u, e, cdf, es, small, t, num, den)
     cdf *= 0.5  # Phi(-|x|) = erfc(|x| / sqrt 2) / 2: no cancellation in the left tail
+    # Phi(x) = 1 - Phi(-x) for x > 0, selected arithmetically: cdf += (x > 0) * (1 - 2 cdf)
     np.greater(xb, 0, out=small)
-    np.subtract(1.0, cdf, out=cdf, where=small)  # Phi(x) = 1 - Phi(-x)
+    np.multiply(cdf, -2.0, out=t)
+    t += 1.0
+    t *= small
+    cdf += t
 
 
 _CDF_TEMPS = (None, None, None, None, np.bool_, None, None, None)
