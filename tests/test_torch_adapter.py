@@ -243,6 +243,10 @@ def test_bad_inputs_say_what_to_do(X):
     model = mlp()
     with pytest.raises(ValueError, match="no batches"):
         dr_torch.scan(model, [])
+    bad = X.clone()
+    bad[7, 2] = float("nan")
+    with pytest.raises(ValueError, match="Batch 1 contains NaN"):
+        dr_torch.scan(model, [X, bad])
     with pytest.raises(TypeError, match="input_fn"):
         dr_torch.scan(model, [{"x": X}])
     assert dr_torch.scan(model, [{"x": X}], input_fn=lambda b: b["x"]).n_examples == 500

@@ -27,7 +27,7 @@ part of the data again, so ``dL/dW_{l+1}[j, :] = h_j * delta`` is not zero.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def redo(
     masks: Sequence[np.ndarray],
     optimizer: Optimizer | None = None,
     *,
-    init=None,
+    init: str | float | Callable | Sequence | None = None,
     seed: int | None = None,
     rng: np.random.Generator | None = None,
 ) -> list[int]:

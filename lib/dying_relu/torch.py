@@ -397,6 +397,12 @@ def scan(
                 x = get_input(batch)
                 if device is not None:
                     x = x.to(device)
+                if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+                    raise ValueError(
+                        f"Batch {i} contains NaN or infinite values; a NaN pre-activation is never "
+                        "> 0, so such a scan would report live units as dead. Clean or impute the "
+                        "data first (e.g. torch.nan_to_num)."
+                    )
                 model(x)
                 n_examples += x.shape[0]
                 if i == 0:
