@@ -364,3 +364,29 @@ def test_torch_default_init_moments_match_pytorch():
     assert np.var(nw) == pytest.approx(np.var(tw), rel=0.03)
     for b in (tb, nb):
         assert np.abs(b).max() <= bound and np.var(b) == pytest.approx(1 / (3 * fan_in), rel=0.15)
+
+
+# ---------------------------------------------------------------------------------------------
+# The numpy activations of Chapter 5 agree with PyTorch's (float64), values and derivatives
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,params,fn", [
+    ("gelu", {}, lambda t: F.gelu(t)),
+    ("gelu", {"approximate": "tanh"}, lambda t: F.gelu(t, approximate="tanh")),
+    ("silu", {}, F.silu),
+    ("mish", {}, F.mish),
+    ("selu", {}, F.selu),
+    ("softplus", {}, F.softplus),
+])
+def test_numpy_activations_match_pytorch(name, params, fn):
+    from dying_relu import activations as A
+
+    x = np.concatenate([np.linspace(-12, 12, 4001), [-1e4, -30.0, 30.0, 1e4]])
+    x = x[x != 0]  # SELU's kink
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = fn(t)
+    (g,) = torch.autograd.grad(y.sum(), t)
+    act = A.get(name, **params)
+    np.testing.assert_allclose(act(x), y.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(act.grad(x), g.numpy(), rtol=1e-10, atol=1e-14)
