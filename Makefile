@@ -8,6 +8,7 @@
 #   make reset CHAPTER=03   fresh copy of one chapter in workspace/ (the old copy is kept, renamed)
 #   make notebook NB=03     re-run a chapter notebook in place to refresh its committed outputs
 #   make bench   print issue 7's performance figures (benchmarks/run.py; BENCH_ARGS="--torch-python ...")
+#   make torch   add PyTorch (CPU build) to .venv for the dying_relu.torch tests (else they are skipped)
 #   make clean   remove build outputs and caches (keeps .venv and workspace/)
 #
 # `make book` and `make test` do their own set-up on a fresh machine: create .venv, install
@@ -33,7 +34,7 @@ CHROMIUM := $(shell command -v chromium 2>/dev/null)
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines)
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv webassets book test lint unit nbval outputs matrix browser bench lab reset notebook notebooks clean distclean
+.PHONY: help venv torch webassets book test lint unit nbval outputs matrix browser bench lab reset notebook notebooks clean distclean
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -54,6 +55,15 @@ $(WEB_STAMP): scripts/fetch_web_assets.sh scripts/web/widgets-config.js
 webassets: $(WEB_STAMP)
 
 venv: $(VENV_STAMP) $(WEB_STAMP)
+
+# Optional (Chapter 5): PyTorch for tests/test_torch_adapter.py, which are skipped, saying so,
+# without it. Only this version: its CPU build is a local file here; others would pull CUDA.
+TORCH_VERSION := 2.13.0
+torch: venv
+	@echo ">>> installing torch==$(TORCH_VERSION) (CPU build) into $(VENV)"
+	@start=$$(date +%s); \
+	$(PY) -m pip install --quiet --disable-pip-version-check "torch==$(TORCH_VERSION)"; \
+	echo ">>> torch $$($(PY) -c 'import torch; print(torch.__version__)') installed in $$(( $$(date +%s) - start )) s"
 
 # ---------------------------------------------------------------- the book
 # --all: rebuild every page, so warnings from unchanged pages are not hidden by Sphinx's cache.

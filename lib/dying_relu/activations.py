@@ -7,8 +7,17 @@ of the same shape and dtype to write into, which is then also returned.
 The derivative at exactly 0 takes the value of the *negative* side, as PyTorch does:
 ``relu_grad(0) == 0``, ``leaky_relu_grad(0) == alpha``, ``elu_grad(0) == alpha``.
 
+Modern activations (Chapter 5): ``gelu`` (exact, ``x Phi(x)``; ``approximate="tanh"`` for the tanh
+form), ``silu`` (Swish, ``x sigmoid(x)``), ``mish`` (``x tanh(softplus(x))``), ``selu`` (scaled ELU
+with Klambauer et al.'s constants) and ``softplus`` (``log(1 + exp(x))``). They have no exactly-zero
+gradient, but for large negative inputs it is tiny: see ``diagnostics.effectively_dead_mask``.
+numpy has no ``erf``, so :func:`erf`, :func:`erfc` and :func:`norm_cdf` here implement W. J. Cody's
+rational Chebyshev approximations (Math. Comp. 23, 1969), accurate to about 1e-15 relative in
+float64 (tested against ``math.erf``/``math.erfc`` on a grid).
+
 The formulas are numerically stable: finite results and no floating-point warnings for inputs up
-to +-1e4 in float32 and float64.
+to +-1e4 in float32 and float64 (with numpy's default error handling; underflow to 0, which numpy
+ignores by default, is the correctly rounded result in the far tails).
 
 Besides ``f`` and ``f_grad`` (the local derivative f'(x)), each activation has a *backward* rule
 used by the network: given the upstream gradient ``g = dL/dy``, the input ``x`` and the output
@@ -30,16 +39,30 @@ __all__ = [
     "available",
     "elu",
     "elu_grad",
+    "erf",
+    "erfc",
+    "gelu",
+    "gelu_grad",
     "get",
     "identity",
     "identity_grad",
     "leaky_relu",
     "leaky_relu_grad",
+    "max_abs_grad",
+    "mish",
+    "mish_grad",
+    "norm_cdf",
     "register",
     "relu",
     "relu_grad",
+    "selu",
+    "selu_grad",
     "sigmoid",
     "sigmoid_grad",
+    "silu",
+    "silu_grad",
+    "softplus",
+    "softplus_grad",
     "tanh",
     "tanh_grad",
 ]
@@ -506,6 +529,512 @@ def _tanh_backward(g, x, y, out=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# Modern activations (Chapter 5): GELU, SiLU, Mish, SELU, softplus.
+#
+# Shared machinery: each function is a kernel ``kernel(o, *input_blocks, *scratch)`` run either on
+# the whole array (small or awkward inputs) or block by block (large contiguous arrays, see the
+# speed notes above). A kernel computes into its scratch arrays and writes ``o`` last, so ``out=``
+# may be the input itself. Coefficients are Python floats, so float32 input is computed in float32.
+# ---------------------------------------------------------------------------------------------
+
+
+def _apply(kernel: Callable, out: np.ndarray, inputs: tuple, temporaries: tuple) -> np.ndarray:
+    """Run ``kernel(out, *inputs, *scratch)`` whole or block by block; return ``out``.
+
+    ``temporaries`` lists the dtype of each scratch array (None: the output's dtype); scratch
+    arrays have the shape of the last input (``x``).
+    """
+    flats = _flat(out, *inputs)
+    if flats is None:
+        shape = np.shape(inputs[-1])
+        tmps = [np.empty(shape, out.dtype if t is None else t) for t in temporaries]
+        kernel(out, *inputs, *tmps)
+    else:
+        _blocked(kernel, flats, temporaries)
+    return out
+
+
+def _backward_buffer(g: Any, x: np.ndarray, out: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(g, out)`` for a backward rule: ``g`` as an array, ``out`` validated or allocated."""
+    g = np.asarray(g)
+    if out is None:
+        out = np.empty(np.broadcast_shapes(g.shape, x.shape), np.result_type(g.dtype, x.dtype))
+    return g, out
+
+
+def _horner(coefs: tuple[float, ...], y: np.ndarray, out: np.ndarray, monic: bool = False) -> np.ndarray:
+    """``out = c0 y^k + c1 y^(k-1) + ... + ck`` (``monic``: a leading 1 before ``c0``)."""
+    if monic:
+        np.add(y, coefs[0], out=out)
+        rest = coefs[1:]
+    else:
+        np.multiply(y, coefs[0], out=out)
+        out += coefs[1]
+        rest = coefs[2:]
+    for c in rest:
+        out *= y
+        out += c
+    return out
+
+
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
+# the coefficient sets of Netlib's specfun CALERF, written highest degree first for _horner.
+# Region 1, |u| <= 0.46875:  erf(u) = u * A(u^2) / B(u^2)
+_CODY_A = (1.85777706184603153e-1, 3.16112374387056560e00, 1.13864154151050156e02,
+           3.77485237685302021e02, 3.20937758913846947e03)
+_CODY_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+           2.84423683343917062e03)  # monic
+# Region 2, 0.46875 < u <= 4:  erfc(u) = exp(-u^2) * C(u) / D(u)
+_CODY_C = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e00,
+           6.61191906371416295e01, 2.98635138197400131e02, 8.81952221241769090e02,
+           1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03)
+_CODY_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+           1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+           3.43936767414372164e03, 1.23033935480374942e03)  # monic
+# Region 3, u > 4, z = 1/u^2:  erfc(u) = exp(-u^2) / u * (1/sqrt(pi) - z P(z) / Q(z))
+_CODY_P = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+           1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
+_CODY_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+           6.05183413124413191e-2, 2.33520497626869185e-3)  # monic
+_CODY_THRESH = 0.46875
+_INV_SQRT_PI = 0.56418958354775628695
+_SQRT1_2 = 0.70710678118654752440
+_INV_SQRT_2PI = 0.39894228040143267794
+
+
+def _cody(u, e, erfc_out, erf_small, small, t, num, den) -> None:
+    """For ``u >= 0`` and ``e = exp(-u^2)``: ``erfc_out = erfc(u)`` everywhere, ``erf_small =
+    erf(min(u, 0.46875))`` (accurate where ``small = u <= 0.46875``, which it also fills).
+
+    Every region is evaluated on ``u`` clipped to its interval (no overflow, no division by 0)
+    and the right one is selected; region 3 (``u > 4``, rare for pre-activations) on its
+    elements only.
+    """
+    # region 1 (erf near 0)
+    np.minimum(u, _CODY_THRESH, out=t)
+    np.multiply(t, t, out=den)  # den holds z = t^2 for a moment
+    _horner(_CODY_A, den, num)
+    num *= t
+    np.copyto(t, den)
+    _horner(_CODY_B, t, den, monic=True)
+    np.divide(num, den, out=erf_small)
+    # region 2 (erfc(u) / exp(-u^2) is a rational in u)
+    np.clip(u, _CODY_THRESH, 4.0, out=t)
+    _horner(_CODY_C, t, num)
+    _horner(_CODY_D, t, den, monic=True)
+    np.divide(num, den, out=erfc_out)
+    erfc_out *= e
+    # region 3 (asymptotic), only where u > 4
+    np.greater(u, 4.0, out=small)
+    if small.any():
+        ub = u[small]
+        z = 1.0 / (ub * ub)
+        r = z * _horner(_CODY_P, z, np.empty_like(z)) / _horner(_CODY_Q, z, np.empty_like(z), monic=True)
+        erfc_out[small] = e[small] * ((_INV_SQRT_PI - r) / ub)
+    # region 1 selected arithmetically (a masked ufunc loop is about 30x slower on random masks):
+    # erfc_out += small * ((1 - erf_small) - erfc_out). Where small, both terms lie in [0.5, 1], so
+    # the difference is exact (Sterbenz) and the sum gives 1 - erf_small exactly; elsewhere + 0.
+    np.less_equal(u, _CODY_THRESH, out=small)
+    np.subtract(1.0, erf_small, out=t)
+    t -= erfc_out
+    t *= small
+    erfc_out += t
+
+
+def _erf_kernel(o, xb, u, e, ec, es, small, t, num, den) -> None:
+    np.abs(xb, out=u)
+    np.square(u, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    _cody(u, e, ec, es, small, t, num, den)
+    # erf(|x|) = 1 - erfc(|x|) outside region 1; then restore the sign
+    np.subtract(1.0, ec, out=ec)
+    np.copyto(ec, es, where=small)
+    np.copysign(ec, xb, out=o)
+
+
+def _erfc_kernel(o, xb, u, e, ec, es, small, t, num, den) -> None:
+    np.abs(xb, out=u)
+    np.square(u, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    _cody(u, e, ec, es, small, t, num, den)
+    np.less(xb, 0, out=small)
+    np.subtract(2.0, ec, out=ec, where=small)  # erfc(-u) = 2 - erfc(u)
+    np.copyto(o, ec)
+
+
+_ERF_TEMPS = (None, None, None, None, np.bool_, None, None, None)
+
+
+def erf(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt``, values in [-1, 1].
+
+    numpy has none, so this is W. J. Cody's rational Chebyshev approximation (1969), vectorised:
+    maximum relative error about 2e-16 in float64 against ``math.erf`` on a grid over [-8, 8]
+    (``tests/test_modern_activations.py``); in float32 it is computed in float32 (about 1e-7).
+    """
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(under="ignore"):
+        return _apply(_erf_kernel, out, (x,), _ERF_TEMPS)
+
+
+def erfc(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """The complementary error function ``1 - erf(x)``, accurate also where it is tiny (``x`` up
+    to about 26.5 in float64, where it underflows to 0): relative error about 1e-15 in float64
+    against ``math.erfc``. Same method as :func:`erf`."""
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(under="ignore"):
+        return _apply(_erfc_kernel, out, (x,), _ERF_TEMPS)
+
+
+def _norm_cdf_parts(xb, cdf, e, u, es, small, t, num, den) -> None:
+    """``cdf = Phi(x)`` (standard normal CDF, accurate in both tails) and ``e = exp(-x^2 / 2)``."""
+    np.abs(xb, out=u)
+    u *= _SQRT1_2
+    np.square(u, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    _cody(u, e, cdf, es, small, t, num, den)
+    cdf *= 0.5  # Phi(-|x|) = erfc(|x| / sqrt 2) / 2: no cancellation in the left tail
+    # Phi(x) = 1 - Phi(-x) for x > 0, selected arithmetically: cdf += (x > 0) * (1 - 2 cdf)
+    np.greater(xb, 0, out=small)
+    np.multiply(cdf, -2.0, out=t)
+    t += 1.0
+    t *= small
+    cdf += t
+
+
+_CDF_TEMPS = (None, None, None, None, np.bool_, None, None, None)
+
+
+def norm_cdf(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """The standard normal CDF ``Phi(x) = (1 + erf(x / sqrt 2)) / 2``, computed as
+    ``erfc(-x / sqrt 2) / 2`` so that the left tail keeps its relative accuracy (about 1e-15 in
+    float64; ``Phi(-30)`` is 4.9e-198, not 0)."""
+    x = _as_float(x)
+    out = _out(x, out)
+
+    def kernel(o, xb, cdf, *rest):
+        _norm_cdf_parts(xb, cdf, *rest)
+        np.copyto(o, cdf)
+
+    with np.errstate(under="ignore"):
+        return _apply(kernel, out, (x,), _CDF_TEMPS)
+
+
+# -- GELU (Hendrycks and Gimpel 2016): x Phi(x); its derivative Phi(x) + x phi(x). -------------
+# tanh form (as in BERT / GPT-2 and PyTorch's approximate="tanh"):
+#   0.5 x (1 + tanh(k (x + 0.044715 x^3))),  k = sqrt(2 / pi),
+# written as x * sigmoid(2 k (x + 0.044715 x^3)), the same function without 1 + tanh's cancellation
+# in the left tail.
+
+_GELU_K = 0.79788456080286535588  # sqrt(2 / pi)
+_GELU_C = 0.044715
+_GELU_FORMS = ("none", "tanh")
+
+
+def _check_approximate(approximate: str) -> str:
+    if approximate not in _GELU_FORMS:
+        raise ValueError(
+            f"gelu: approximate must be 'none' (the exact x * Phi(x)) or 'tanh' (the tanh "
+            f"approximation), as in PyTorch; got {approximate!r}."
+        )
+    return approximate
+
+
+def _gelu_exact_kernel(o, xb, cdf, *rest):
+    _norm_cdf_parts(xb, cdf, *rest)
+    np.multiply(xb, cdf, out=o)
+
+
+def _gelu_exact_grad_kernel(o, xb, cdf, e, *rest):
+    _norm_cdf_parts(xb, cdf, e, *rest)
+    e *= xb
+    e *= _INV_SQRT_2PI  # x phi(x)
+    np.add(cdf, e, out=o)
+
+
+def _gelu_tanh_arg(xb, a):
+    """``a = 2 k (x + 0.044715 x^3)``."""
+    np.square(xb, out=a)
+    a *= _GELU_C
+    a += 1.0
+    a *= xb
+    a *= 2 * _GELU_K
+
+
+def _gelu_tanh_kernel(o, xb, a):
+    _gelu_tanh_arg(xb, a)
+    _sigmoid_kernel(a, a)
+    np.multiply(xb, a, out=o)
+
+
+def _gelu_tanh_grad_kernel(o, xb, a, s, d):
+    # d/dx [x s(a)] = s(a) + x s(a) (1 - s(a)) a'(x),  a' = 2 k (1 + 3 * 0.044715 x^2)
+    _gelu_tanh_arg(xb, a)
+    _sigmoid_grad_kernel(s, a, d)  # s(a)(1 - s(a)), accurate in both tails
+    _sigmoid_kernel(a, a)
+    np.square(xb, out=d)
+    d *= 3 * _GELU_C
+    d += 1.0
+    d *= 2 * _GELU_K
+    d *= xb
+    d *= s
+    np.add(a, d, out=o)
+
+
+def gelu(x: np.ndarray, *, approximate: str = "none", out: np.ndarray | None = None) -> np.ndarray:
+    """GELU, ``x * Phi(x)`` with ``Phi`` the standard normal CDF (Hendrycks and Gimpel 2016).
+
+    ``approximate="tanh"``: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (as PyTorch's
+    ``approximate="tanh"``), within about 5e-4 of the exact form. The minimum is about -0.17 at
+    ``x`` about -0.75.
+
+    Cost: numpy has no ``erf``, so the exact form evaluates two rational functions (Cody's) per
+    element: on 1e7 float32 about 40x a memory copy, against about 6x for the tanh form (and 1x
+    for ReLU); measured on a loaded 2-core machine, ``benchmarks/activations.py --modern``. That
+    is numpy's price, not GELU's: frameworks ship a vectorised erf.
+    """
+    x = _as_float(x)
+    approximate = _check_approximate(approximate)
+    out = _out(x, out)
+    with np.errstate(over="ignore", under="ignore"):
+        if approximate == "tanh":
+            return _apply(_gelu_tanh_kernel, out, (x,), (None,))
+        return _apply(_gelu_exact_kernel, out, (x,), _CDF_TEMPS)
+
+
+def gelu_grad(
+    x: np.ndarray, *, approximate: str = "none", out: np.ndarray | None = None
+) -> np.ndarray:
+    """Derivative of GELU: ``Phi(x) + x phi(x)`` (exact form), between about -0.13 and 1.13."""
+    x = _as_float(x)
+    approximate = _check_approximate(approximate)
+    out = _out(x, out)
+    with np.errstate(over="ignore", under="ignore"):
+        if approximate == "tanh":
+            return _apply(_gelu_tanh_grad_kernel, out, (x,), (None, None, None))
+        return _apply(_gelu_exact_grad_kernel, out, (x,), _CDF_TEMPS)
+
+
+def _make_gelu_backward(approximate: str):
+    approximate = _check_approximate(approximate)
+    grad_kernel = _gelu_tanh_grad_kernel if approximate == "tanh" else _gelu_exact_grad_kernel
+    temps = (None, None, None) if approximate == "tanh" else _CDF_TEMPS
+
+    def kernel(o, gb, xb, slope, *rest):
+        grad_kernel(slope, xb, *rest)
+        np.multiply(gb, slope, out=o)
+
+    def backward(g, x, y, out=None):
+        # g * gelu'(x), the slope recomputed from x (y = x Phi(x) does not give Phi cheaply)
+        g, res = _backward_buffer(g, x, out)
+        with np.errstate(over="ignore", under="ignore"):
+            return _apply(kernel, res, (g, x), (None, *temps))
+
+    return backward
+
+
+# -- SiLU / Swish (Elfwing et al. 2018; Ramachandran et al. 2017): x sigmoid(x). --------------
+
+
+def _silu_kernel(o, xb, s):
+    _sigmoid_kernel(s, xb)
+    np.multiply(xb, s, out=o)
+
+
+def _silu_grad_kernel(o, xb, s, t):
+    # s (1 + x (1 - s))
+    _sigmoid_kernel(s, xb)
+    np.subtract(1.0, s, out=t)
+    t *= xb
+    t += 1.0
+    np.multiply(s, t, out=o)
+
+
+def silu(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """SiLU (Swish), ``x * sigmoid(x)``; minimum about -0.278 at ``x`` about -1.28."""
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(over="ignore"):
+        return _apply(_silu_kernel, out, (x,), (None,))
+
+
+def silu_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Derivative of SiLU: ``s (1 + x (1 - s))`` with ``s = sigmoid(x)``, between about -0.10
+    and 1.10."""
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(over="ignore"):
+        return _apply(_silu_grad_kernel, out, (x,), (None, None))
+
+
+def _silu_backward(g, x, y, out=None):
+    g, res = _backward_buffer(g, x, out)
+
+    def kernel(o, gb, xb, slope, s, t):
+        _silu_grad_kernel(slope, xb, s, t)
+        np.multiply(gb, slope, out=o)
+
+    with np.errstate(over="ignore"):
+        return _apply(kernel, res, (g, x), (None, None, None))
+
+
+# -- softplus: log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)); derivative sigmoid(x). -----------
+
+
+def _softplus_kernel(o, xb, e):
+    np.abs(xb, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.log1p(e, out=e)
+    np.maximum(xb, _zero_like(xb) if type(xb) is np.ndarray else 0, out=o)
+    o += e
+
+
+def softplus(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Softplus, ``log(1 + exp(x))``, a smooth ReLU (values > 0), computed as
+    ``max(x, 0) + log1p(exp(-|x|))`` (no overflow, accurate in both tails)."""
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(under="ignore"):
+        return _apply(_softplus_kernel, out, (x,), (None,))
+
+
+def softplus_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Derivative of softplus: ``sigmoid(x)``, in (0, 1)."""
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(over="ignore"):
+        return _apply(lambda o, xb: _sigmoid_kernel(o, xb), out, (x,), ())
+
+
+def _softplus_backward(g, x, y, out=None):
+    # sigmoid(x) = 1 - exp(-y): g * -expm1(-y), one transcendental from the output
+    g, res = _backward_buffer(g, y, out)
+
+    def kernel(o, gb, yb, slope):
+        np.negative(yb, out=slope)
+        np.expm1(slope, out=slope)
+        np.negative(slope, out=slope)
+        np.multiply(gb, slope, out=o)
+
+    return _apply(kernel, res, (g, y), (None,))
+
+
+# -- Mish (Misra 2019): x tanh(softplus(x)). --------------------------------------------------
+# derivative tanh(sp) + x sigmoid(x) sech^2(sp), sech^2(sp) = 4 e / (1 + e)^2 with e = exp(-2 sp)
+# (sp > 0), which keeps its accuracy where tanh(sp) rounds to 1.
+
+
+def _mish_kernel(o, xb, t, e):
+    _softplus_kernel(t, xb, e)
+    np.tanh(t, out=t)
+    np.multiply(xb, t, out=o)
+
+
+def _mish_grad_kernel(o, xb, sp, t, s, e):
+    _softplus_kernel(sp, xb, e)
+    np.tanh(sp, out=t)
+    np.multiply(sp, -2.0, out=e)
+    np.exp(e, out=e)
+    np.add(e, 1.0, out=sp)
+    np.square(sp, out=sp)
+    np.divide(e, sp, out=sp)
+    sp *= 4.0  # sech^2(softplus(x))
+    _sigmoid_kernel(s, xb)
+    sp *= s
+    sp *= xb
+    np.add(t, sp, out=o)
+
+
+def mish(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Mish, ``x * tanh(softplus(x))``; minimum about -0.309 at ``x`` about -1.19."""
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(under="ignore"):
+        return _apply(_mish_kernel, out, (x,), (None, None))
+
+
+def mish_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Derivative of Mish: ``tanh(sp) + x sigmoid(x) sech^2(sp)`` with ``sp = softplus(x)``,
+    between about -0.11 and 1.09."""
+    x = _as_float(x)
+    out = _out(x, out)
+    with np.errstate(over="ignore", under="ignore"):
+        return _apply(_mish_grad_kernel, out, (x,), (None, None, None, None))
+
+
+def _mish_backward(g, x, y, out=None):
+    g, res = _backward_buffer(g, x, out)
+
+    def kernel(o, gb, xb, slope, *rest):
+        _mish_grad_kernel(slope, xb, *rest)
+        np.multiply(gb, slope, out=o)
+
+    with np.errstate(over="ignore", under="ignore"):
+        return _apply(kernel, res, (g, x), (None, None, None, None, None))
+
+
+# -- SELU (Klambauer et al. 2017): scale * (x if x > 0 else alpha (exp(x) - 1)). ---------------
+# The constants make the fixed point of the activations' mean and variance (0, 1) for LeCun-normal
+# weights (use MLP(..., init="lecun")).
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu_kernel(o, xb, neg):
+    zero = _zero_like(xb) if type(xb) is np.ndarray else 0
+    np.minimum(xb, zero, out=neg)
+    np.expm1(neg, out=neg)
+    neg *= SELU_SCALE * SELU_ALPHA
+    np.maximum(xb, zero, out=o)
+    o *= SELU_SCALE
+    o += neg
+
+
+def _selu_grad_kernel(o, xb, mask, e):
+    # scale where x > 0, scale * alpha * exp(x) otherwise (scale * alpha at exactly 0)
+    np.greater(xb, 0, out=mask)
+    np.minimum(xb, _zero_like(xb) if type(xb) is np.ndarray else 0, out=e)
+    np.exp(e, out=e)
+    e *= SELU_SCALE * SELU_ALPHA
+    np.subtract(SELU_SCALE, e, out=o)
+    o *= mask
+    o += e
+
+
+def selu(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """SELU, ``scale * (x if x > 0 else alpha * (exp(x) - 1))`` with Klambauer et al.'s (2017)
+    ``alpha = 1.6733`` and ``scale = 1.0507`` (:data:`SELU_ALPHA`, :data:`SELU_SCALE`)."""
+    x = _as_float(x)
+    out = _out(x, out)
+    return _apply(_selu_kernel, out, (x,), (None,))
+
+
+def selu_grad(x: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+    """Derivative of SELU: ``scale`` where ``x > 0``, else ``scale * alpha * exp(x)`` (at most
+    ``scale * alpha``, about 1.758, just left of 0)."""
+    x = _as_float(x)
+    out = _out(x, out)
+    return _apply(_selu_grad_kernel, out, (x,), (np.bool_, None))
+
+
+def _selu_backward(g, x, y, out=None):
+    g, res = _backward_buffer(g, x, out)
+
+    def kernel(o, gb, xb, slope, mask, e):
+        _selu_grad_kernel(slope, xb, mask, e)
+        np.multiply(gb, slope, out=o)
+
+    return _apply(kernel, res, (g, x), (None, np.bool_, None))
+
+
+# ---------------------------------------------------------------------------------------------
 # identity (the output layer of a network)
 # ---------------------------------------------------------------------------------------------
 
@@ -574,7 +1103,7 @@ class Activation:
         """A short human-readable label such as ``leaky_relu(alpha=0.1)``."""
         if not self.params:
             return self.name
-        inner = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        inner = ", ".join(f"{k}={v}" if isinstance(v, str) else f"{k}={v:g}" for k, v in self.params.items())
         return f"{self.name}({inner})"
 
     def __repr__(self) -> str:
@@ -616,7 +1145,7 @@ def available() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get(name: str | Activation, **params: float) -> Activation:
+def get(name: str | Activation, **params: float | str) -> Activation:
     """Look up an activation by name, binding parameters: ``get("leaky_relu", alpha=0.1)``.
 
     An :class:`Activation` passed in is returned unchanged (so APIs can accept either).
@@ -641,7 +1170,9 @@ def get(name: str | Activation, **params: float) -> Activation:
             f"Activation {name!r} has no parameter(s) {', '.join(sorted(unknown))}; "
             f"its parameters are: {allowed}."
         )
-    bound = {**entry.defaults, **{k: float(v) for k, v in params.items()}}
+    # numeric parameters become floats; string-valued ones (gelu's approximate) stay strings
+    bound = {**entry.defaults,
+             **{k: v if isinstance(entry.defaults[k], str) else float(v) for k, v in params.items()}}
     for key, value in bound.items():
         if key == "alpha":
             _check_alpha(value, name)
@@ -669,3 +1200,39 @@ register(
     lambda alpha: _make_leaky_backward(alpha),
     {"alpha": 0.25},
 )
+
+# Chapter 5: modern activations. Each has a fused backward rule (g * f'(x)); only softplus gets its
+# slope from the output (sigmoid(x) = 1 - exp(-y)); the others recompute it from x.
+register(
+    "gelu",
+    gelu,
+    gelu_grad,
+    lambda approximate: _make_gelu_backward(approximate),
+    {"approximate": "none"},
+)
+register("silu", silu, silu_grad, lambda: _silu_backward)
+register("mish", mish, mish_grad, lambda: _mish_backward)
+register("selu", selu, selu_grad, lambda: _selu_backward)
+register("softplus", softplus, softplus_grad, lambda: _softplus_backward)
+# "swish" is another name for SiLU (Ramachandran et al. 2017, with beta = 1)
+register("swish", silu, silu_grad, lambda: _silu_backward)
+
+
+_MAX_ABS_GRAD: dict[tuple, float] = {}
+
+
+def max_abs_grad(act: str | Activation, **params: float | str) -> float:
+    """The largest ``|f'(x)|`` over the real line (the scale for "effectively dead").
+
+    Measured once per activation and parameters on a float64 grid (step 1e-4 on [-40, 40], plus
+    points just either side of 0 for the kinks), which is within 1e-7 of the true supremum for the
+    registry's activations: 1 for relu, softplus and tanh, 0.25 for the sigmoid, ``max(1, alpha)``
+    for leaky relu and elu, about 1.129 for gelu, 1.100 for silu, 1.089 for mish and
+    ``scale * alpha`` (about 1.758) for selu.
+    """
+    act = get(act, **params)
+    key = (act.name, tuple(sorted(act.params.items())))
+    if key not in _MAX_ABS_GRAD:
+        grid = np.concatenate([np.linspace(-40.0, 40.0, 800_001), [-1e-12, 1e-12]])
+        _MAX_ABS_GRAD[key] = float(np.max(np.abs(act.grad(grid))))
+    return _MAX_ABS_GRAD[key]

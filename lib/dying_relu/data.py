@@ -3,7 +3,9 @@
 Every generator takes ``n`` (examples) and a ``seed`` (or ``rng``) and returns ``(X, y)`` with
 ``X`` of shape ``(n, 2)`` (float64) and integer labels ``y`` of shape ``(n,)``.
 :func:`digits` loads the 8x8 handwritten digits shipped with the package (see
-``lib/dying_relu/data/README.md`` for its source and licence).
+``lib/dying_relu/data/README.md`` for its source and licence). :func:`permuted_digits` and
+:func:`permuted_tasks` turn them into a sequence of tasks for loss-of-plasticity experiments
+(Chapter 5).
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ __all__ = [
     "circles",
     "digits",
     "moons",
+    "permuted_digits",
+    "permuted_tasks",
     "spirals",
     "split",
     "standardize",
+    "task_permutation",
     "xor",
 ]
 
@@ -197,3 +202,89 @@ def digits(
         return s
     X_train, X_test = standardize(s.X_train, s.X_test)
     return Split(X_train, s.y_train, X_test, s.y_test)
+
+
+# ---------------------------------------------------------------------------------------------
+# Permuted digits: a task sequence for loss-of-plasticity experiments (Chapter 5)
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_task(task: int) -> int:
+    if isinstance(task, bool) or not isinstance(task, int | np.integer) or task < 0:
+        raise ValueError(f"task must be an integer >= 0 (task 0 is the digits as shipped), got {task!r}.")
+    return int(task)
+
+
+def task_permutation(
+    task: int,
+    n_features: int = 64,
+    *,
+    seed: int | None = 0,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """The fixed pixel permutation of task ``task``: an index array ``(n_features,)``.
+
+    Task 0 is the identity (the images as shipped); task ``k >= 1`` is the ``k``-th of a sequence
+    of random permutations drawn from :func:`dying_relu.seeding.rng` ``(seed, rng)``, so a task's
+    permutation depends only on ``seed`` and ``k`` (and on the seed offset, like every draw).
+    With ``rng``, ``k`` permutations are drawn from it and the last is returned.
+    """
+    task = _check_task(task)
+    if int(n_features) < 1:
+        raise ValueError(f"n_features must be >= 1, got {n_features}.")
+    perm = np.arange(int(n_features))
+    if task == 0:
+        return perm
+    gen = _rng(seed, rng)
+    for _ in range(task):
+        perm = gen.permutation(int(n_features))
+    return perm
+
+
+def permuted_tasks(
+    n_tasks: int,
+    *,
+    base: Split | None = None,
+    seed: int | None = 0,
+    rng: np.random.Generator | None = None,
+) -> list[Split]:
+    """The first ``n_tasks`` permuted-digits tasks, as :class:`Split` objects (Dohare et al. 2024).
+
+    Every task has the same images, labels and train/test split (``base``, default
+    :func:`digits` ``()``: standardised, 75/25), with the 64 pixels shuffled by the task's fixed
+    permutation (:func:`task_permutation`; task 0 unpermuted). For an MLP every task is equally
+    hard (it does not know which pixels are neighbours), so a falling accuracy along the sequence
+    measures lost plasticity, not harder tasks.
+
+    Args:
+        n_tasks: how many tasks (>= 1).
+        base: the split to permute; default ``digits()``.
+        seed, rng: where the permutations come from (:func:`dying_relu.seeding.rng`).
+
+    Returns:
+        a list of ``n_tasks`` splits; ``X_train (n_train, 64)``, ``X_test (n_test, 64)``.
+    """
+    if int(n_tasks) != n_tasks or n_tasks < 1:
+        raise ValueError(f"n_tasks must be an integer >= 1, got {n_tasks}.")
+    base = digits() if base is None else base
+    d = base.X_train.shape[1]
+    gen = _rng(seed, rng)
+    out = []
+    for k in range(int(n_tasks)):
+        perm = np.arange(d) if k == 0 else gen.permutation(d)
+        out.append(Split(base.X_train[:, perm], base.y_train, base.X_test[:, perm], base.y_test))
+    return out
+
+
+def permuted_digits(
+    task: int,
+    *,
+    base: Split | None = None,
+    seed: int | None = 0,
+) -> Split:
+    """Task ``task`` of the permuted-digits sequence: :func:`digits` with its pixels permuted by
+    :func:`task_permutation` ``(task, seed=seed)``; the same as ``permuted_tasks(task + 1,
+    seed=seed)[task]``."""
+    base = digits() if base is None else base
+    perm = task_permutation(task, base.X_train.shape[1], seed=seed)
+    return Split(base.X_train[:, perm], base.y_train, base.X_test[:, perm], base.y_test)

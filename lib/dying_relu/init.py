@@ -8,6 +8,9 @@ variance scale (a float ``s`` meaning ``Var[W] = s / fan_in``) into one.
   through depth (He et al. 2015).
 - Glorot (Xavier) normal: ``Var[W] = 2 / (fan_in + fan_out)`` suits tanh and sigmoid (Glorot and
   Bengio 2010).
+- PyTorch's default for ``nn.Linear`` (Chapter 5), ``"torch_default"``: ``kaiming_uniform_(a=sqrt(5))``,
+  i.e. ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, a variance of ``1 / (3 fan_in)``, a sixth of He's;
+  its biases are drawn from the same uniform (:func:`torch_default_bias`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ __all__ = [
     "he_uniform",
     "lecun_normal",
     "scaled_normal",
+    "torch_default",
+    "torch_default_bias",
+    "torch_default_biases",
 ]
 
 WeightInit = Callable[[int, int, np.random.Generator, np.dtype], np.ndarray]
@@ -88,6 +94,46 @@ def glorot_uniform(
     return rng.uniform(-limit, limit, (fan_in, fan_out)).astype(dtype)
 
 
+def torch_default(
+    fan_in: int, fan_out: int, rng: np.random.Generator, dtype=np.float64
+) -> np.ndarray:
+    """PyTorch's default ``nn.Linear`` weights: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
+
+    That is what ``kaiming_uniform_(W, a=sqrt(5))`` draws: bound ``sqrt(6 / ((1 + a^2) fan_in))
+    = 1 / sqrt(fan_in)``, variance ``1 / (3 fan_in)``, a sixth of He's ``2 / fan_in``. Shape
+    ``(fan_in, fan_out)`` (PyTorch stores the transpose, ``(out_features, in_features)``).
+    """
+    _check_fans(fan_in, fan_out)
+    bound = 1.0 / np.sqrt(fan_in)
+    return rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)
+
+
+def torch_default_bias(fan_in: int) -> Callable[[int, np.random.Generator, np.dtype], np.ndarray]:
+    """A bias initialiser like PyTorch's ``nn.Linear``: ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
+
+    The bias depends on the layer's ``fan_in``, which ``MLP``'s bias initialisers do not receive;
+    use :func:`torch_default_biases` for a whole network.
+    """
+    fan_in = int(fan_in)
+    if fan_in < 1:
+        raise ValueError(f"fan_in must be >= 1, got {fan_in}.")
+    bound = 1.0 / np.sqrt(fan_in)
+
+    def init(fan_out: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
+        return rng.uniform(-bound, bound, int(fan_out)).astype(dtype)
+
+    init.__name__ = f"torch_default_bias({fan_in})"
+    return init
+
+
+def torch_default_biases(sizes: list[int] | tuple[int, ...]) -> list:
+    """One :func:`torch_default_bias` per layer of ``MLP(sizes)``, for a network initialised as
+    PyTorch would: ``MLP(sizes, init="torch_default", bias=init.torch_default_biases(sizes))``."""
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output width, got {sizes}.")
+    return [torch_default_bias(f) for f in sizes[:-1]]
+
+
 _NAMED: dict[str, WeightInit] = {
     "he": he_normal,
     "he_normal": he_normal,
@@ -97,6 +143,7 @@ _NAMED: dict[str, WeightInit] = {
     "glorot_uniform": glorot_uniform,
     "xavier": glorot_normal,
     "lecun": lecun_normal,
+    "torch_default": torch_default,
 }
 
 
@@ -104,7 +151,8 @@ def get(spec: str | float | WeightInit) -> WeightInit:
     """Turn a name, a variance scale or a function into a weight initialiser.
 
     Args:
-        spec: one of ``"he"``, ``"he_uniform"``, ``"glorot"``, ``"glorot_uniform"``, ``"lecun"``;
+        spec: one of ``"he"``, ``"he_uniform"``, ``"glorot"``, ``"glorot_uniform"``, ``"lecun"``,
+            ``"torch_default"``;
             a float ``s`` for ``Var[W] = s / fan_in``; or a callable
             ``(fan_in, fan_out, rng, dtype) -> W``.
     """

@@ -60,6 +60,20 @@ class Optimizer:
     def _update(self, i: int, p: np.ndarray, g: np.ndarray, decay: float) -> None:
         raise NotImplementedError
 
+    def reset_state(self, i: int, index=Ellipsis) -> None:
+        """Zero the stored state of some entries of one parameter (Chapter 5, ReDo).
+
+        Momentum keeps a velocity per parameter entry and Adam a first and second moment (in
+        ``_state[i]``, ``i`` the parameter's position in ``net.params()``); after entries are
+        re-initialised, their old state would push them straight back. This zeroes it, as for a
+        fresh parameter: ``opt.reset_state(i, (slice(None), mask))`` for columns ``mask`` of a
+        weight matrix, ``opt.reset_state(i, mask)`` for entries of a bias, ``index=...`` (the
+        default) for the whole array. A parameter without state yet (no step taken) is left as it
+        is. The step counter ``t`` (Adam's bias correction) is shared and not changed.
+        """
+        for arr in self._state.get(int(i), ()):
+            arr[index] = 0
+
     def __repr__(self) -> str:
         wd = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
         return f"{type(self).__name__}(lr={self.lr:g}{wd})"

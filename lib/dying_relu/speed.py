@@ -34,6 +34,7 @@ from .train import fit
 
 __all__ = [
     "ACTIVATIONS",
+    "MODERN_ACTIVATIONS",
     "ActivationCosts",
     "RaceResult",
     "StepBreakdown",
@@ -47,6 +48,9 @@ __all__ = [
 ]
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "sigmoid", "tanh")
+# Chapter 5's activations; pass names=(*ACTIVATIONS, *MODERN_ACTIVATIONS) to activation_costs, or
+# an Activation with parameters such as activations.get("gelu", approximate="tanh").
+MODERN_ACTIVATIONS = ("gelu", "silu", "mish", "selu", "softplus")
 PASSES = ("forward", "backward")
 
 
@@ -63,7 +67,8 @@ class ActivationCosts:
         n: elements per array.  dtype: their dtype.
         timings: ``"copy"`` and ``"<name>/<pass>"`` (pass = forward or backward) ->
             :class:`~dying_relu.bench.Timing`; ratios are relative to the copy, within each round.
-        names: the activations measured, in order.
+        names: the activations measured, in order (an :class:`~dying_relu.activations.Activation`
+            passed in with parameters appears under its label, e.g. ``gelu(approximate=tanh)``).
     """
 
     n: int
@@ -107,14 +112,15 @@ class ActivationCosts:
 
     def table(self) -> str:
         """A plain-text table: ns per element and time / copy as median [q25-q75] per pass."""
+        w = max([11, *(len(name) + 1 for name in self.names)])  # long labels widen the first column
         lines = [
             f"{self.n:,} {self.dtype.name} elements; copy: "
             f"{self.ns_per_element('copy'):.2f} ns/element ({self.copy_gbytes_per_s:.1f} GB/s)",
-            f"{'':<11}{'forward':^27}{'backward':^27}".rstrip(),
-            (f"{'activation':<11}" + f"{'ns/el':>7}  {'x copy [IQR]':<18}" * 2).rstrip(),
+            f"{'':<{w}}{'forward':^27}{'backward':^27}".rstrip(),
+            (f"{'activation':<{w}}" + f"{'ns/el':>7}  {'x copy [IQR]':<18}" * 2).rstrip(),
         ]
         for name in self.names:
-            row = f"{name:<11}"
+            row = f"{name:<{w}}"
             for p in PASSES:
                 med, q25, q75 = self.ratio_to_copy(name, p)
                 row += f"{self.ns_per_element(name, p):>7.2f}  {f'{med:.2f} [{q25:.2f}-{q75:.2f}]':<18}"
@@ -126,7 +132,7 @@ def activation_costs(
     n: int = 10_000_000,
     dtype: type | np.dtype = np.float32,
     rounds: int = 15,
-    names: Sequence[str] = ACTIVATIONS,
+    names: Sequence[str | _act.Activation] = ACTIVATIONS,
     seed: int = 0,
 ) -> ActivationCosts:
     """Time the forward and backward pass of each activation against a memory copy.
@@ -140,7 +146,9 @@ def activation_costs(
         n: elements per array (use >= 1e7 to measure memory, not cache, speed).
         dtype: ``np.float32`` (what fast training uses) or ``np.float64``.
         rounds: timed rounds (medians and quartiles are taken over them).
-        names: activation names from :mod:`dying_relu.activations`.
+        names: activation names from :mod:`dying_relu.activations` (any registered name, e.g.
+            :data:`MODERN_ACTIVATIONS`), or :class:`~dying_relu.activations.Activation` objects
+            with bound parameters (measured under their label).
         seed: seed for the inputs.
     """
     if int(n) < 1:
@@ -153,8 +161,11 @@ def activation_costs(
     buf = np.empty_like(x)
     copy, nbytes = _bench.copy_baseline(x)
     funcs: dict[str, Callable[[], object]] = {"copy": copy}
-    for name in names:
-        act = _act.get(name)
+    labels = []
+    for spec in names:
+        act = _act.get(spec)
+        name = spec if isinstance(spec, str) else act.label
+        labels.append(name)
         y = act(x)
 
         def forward(act=act) -> object:
@@ -166,7 +177,7 @@ def activation_costs(
         funcs[f"{name}/forward"] = forward
         funcs[f"{name}/backward"] = backward
     timings = _bench.compare(funcs, baseline="copy", rounds=rounds, nbytes={"copy": nbytes})
-    return ActivationCosts(n, dtype, timings, tuple(names))
+    return ActivationCosts(n, dtype, timings, tuple(labels))
 
 
 # ---------------------------------------------------------------------------------------------
