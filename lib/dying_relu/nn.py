@@ -112,6 +112,8 @@ class Module:
     param_names: tuple[str, ...] = ()
     grad_names: tuple[str, ...] = ()
     buffer_names: tuple[str, ...] = ()
+    #: the smallest batch the module can train on (batch statistics need 2 examples)
+    min_batch: int = 1
 
     def __init__(self) -> None:
         self.x: np.ndarray | None = None
@@ -186,6 +188,7 @@ class BatchNorm(Module):
     param_names = ("gamma", "beta")
     grad_names = ("dgamma", "dbeta")
     buffer_names = ("running_mean", "running_var")
+    min_batch = 2
 
     def __init__(self, units: int, dtype: np.dtype, momentum: float = 0.1, eps: float = 1e-5) -> None:
         super().__init__()
@@ -661,6 +664,11 @@ class MLP:
     @property
     def n_params(self) -> int:
         return sum(p.size for p in self.params())
+
+    @property
+    def min_batch(self) -> int:
+        """The smallest mini-batch this network can train on (2 with batch normalisation, else 1)."""
+        return max((m.min_batch for layer in self.layers for m in getattr(layer, "modules", ())), default=1)
 
     @property
     def training(self) -> bool:
