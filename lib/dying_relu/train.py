@@ -167,7 +167,7 @@ def _check_data(X: np.ndarray, y: np.ndarray, what: str) -> None:
     if np.issubdtype(y.dtype, np.inexact) and not np.all(np.isfinite(y)):
         bad = int(y.size - np.count_nonzero(np.isfinite(y)))
         raise ValueError(
-            f"The targets y contain {bad} NaN or infinite value(s): the loss would be NaN from the "
+            f"{what}: the targets y contain {bad} NaN or infinite value(s): the loss would be NaN from the "
             "start, which is not a learning-rate problem. Clean or drop those examples (e.g. "
             "keep = np.isfinite(y).all(axis=-1) if y.ndim > 1 else np.isfinite(y))."
         )
