@@ -166,6 +166,12 @@ class Linear(Module):
         self.out += self.b
         return self.out
 
+    def params(self) -> list[np.ndarray]:
+        return [self.W, self.b]
+
+    def grads(self) -> list[np.ndarray]:
+        return [self.dW, self.db]
+
     def backward(self, d_out: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         np.matmul(self.x.T, d_out, out=self.dW)
         np.sum(d_out, axis=0, out=self.db)
@@ -366,7 +372,7 @@ _OPTIONAL = frozenset({
 })
 
 
-_OWN = frozenset({"linear", "norm", "act", "modules", "dh"})
+_OWN = frozenset({"linear", "norm", "act", "modules", "_learned", "dh"})
 
 
 class Dense:
@@ -418,6 +424,7 @@ class Dense:
         self.act = ACTIVATION_LAYERS.get(activation.name, ActivationLayer)(activation, units, dtype)
         modules.append(self.act)
         self.modules: list[Module] = modules
+        self._learned = [m for m in modules if m.param_names]  # the modules with parameters
         self.dh: np.ndarray | None = None
 
     # -- the chain --------------------------------------------------------------------------------
@@ -431,17 +438,17 @@ class Dense:
     def backward(self, dh: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         """Given ``dh = dL/dh``, fill ``dz``, ``dW``, ``db`` (and the other modules' gradients) and
         return ``dL/dx`` (or None)."""
-        self.dh = dh
+        object.__setattr__(self, "dh", dh)  # (skips the view-routing __setattr__: hot path)
         g = dh
         for k in range(len(self.modules) - 1, 0, -1):
             g = self.modules[k].backward(g)
         return self.modules[0].backward(g, need_dx)
 
     def params(self) -> list[np.ndarray]:
-        return [p for m in self.modules for p in m.params()]
+        return [p for m in self._learned for p in m.params()]
 
     def grads(self) -> list[np.ndarray]:
-        return [g for m in self.modules for g in m.grads()]
+        return [g for m in self._learned for g in m.grads()]
 
     def buffers(self) -> list[np.ndarray]:
         return [a for m in self.modules for a in m.buffers()]
@@ -819,7 +826,7 @@ class MLP:
 
 def _norms(batchnorm, norm, n_hidden: int) -> list[str | None]:
     """One normalisation name (or None) per hidden layer from ``batchnorm`` and ``norm``."""
-    given_bn = batchnorm is not False and not (isinstance(batchnorm, list | tuple) and not any(batchnorm))
+    given_bn = any(batchnorm) if isinstance(batchnorm, list | tuple) else bool(batchnorm)
     if norm is not None and given_bn:
         raise ValueError("Give batchnorm=... or norm=..., not both (batchnorm=True is norm='batch').")
     if norm is None:
@@ -829,7 +836,7 @@ def _norms(batchnorm, norm, n_hidden: int) -> list[str | None]:
     else:
         names = _per_layer(norm, n_hidden, "norm")
         spec = norm
-    if n_hidden == 0 and not isinstance(spec, list | tuple) and (spec is not False and spec is not None):
+    if n_hidden == 0 and not isinstance(spec, list | tuple) and spec:
         raise ValueError(
             f"{'batchnorm' if norm is None else 'norm'}={spec!r} needs a hidden layer, but this network "
             "has none (sizes of length 2): only hidden layers are normalised, never the linear output. "
