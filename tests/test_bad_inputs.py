@@ -269,3 +269,17 @@ def test_weight_decay_skips_every_one_dimensional_parameter():
     SGD(0.1, weight_decay=0.5).step(params, [np.zeros_like(p) for p in params])  # zero gradients
     for p, q in zip(params, before, strict=True):
         assert np.array_equal(p, q) == (p.ndim == 1)
+
+
+def test_looking_at_a_batchnorm_net_does_not_change_it():
+    """pre_activations, hidden_outputs and evaluate in training mode leave the running statistics
+    alone, and evaluate never feeds a chunk of one example to batch normalisation."""
+    net = MLP([2, 8, 8, 3], batchnorm=True, seed=0)
+    before = [a.copy() for a in net.state()]
+    net.pre_activations(X)
+    net.hidden_outputs(X)
+    loss, acc = evaluate(net, X[:11], Y[:11], batch_size=5)  # chunks 5, 5 + 1
+    assert np.isfinite(loss) and 0 <= acc <= 1
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.state(), strict=True))
+    assert evaluate(net.eval(), X[:11], Y[:11], batch_size=5)[0] == pytest.approx(
+        evaluate(net, X[:11], Y[:11])[0], rel=1e-12)

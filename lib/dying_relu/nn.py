@@ -805,16 +805,19 @@ class MLP:
     def pre_activations(self, X: np.ndarray | None = None) -> list[np.ndarray]:
         """Copies of every hidden layer's pre-activation ``z`` (shape ``(n, width)``).
 
-        With ``X``, run a forward pass on it first; without, use the last pass.
+        With ``X``, run a forward pass on it first (which leaves batch-norm running statistics
+        alone); without, use the last pass.
         """
         if X is not None:
-            self.forward(X)
+            with self.frozen_statistics():
+                self.forward(X)
         return [layer.z.copy() for layer in self.hidden]
 
     def hidden_outputs(self, X: np.ndarray | None = None) -> list[np.ndarray]:
         """Copies of every hidden layer's output ``h = f(z)``, like :meth:`pre_activations`."""
         if X is not None:
-            self.forward(X)
+            with self.frozen_statistics():
+                self.forward(X)
         return [layer.h.copy() for layer in self.hidden]
 
     def __repr__(self) -> str:

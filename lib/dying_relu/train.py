@@ -138,18 +138,24 @@ def evaluate(
     """Mean loss and accuracy of ``net`` on ``(X, y)``; accuracy is None for the MSE loss.
 
     ``X (n, sizes[0])`` with ``n >= 1``; ``y`` as for :func:`fit` (checked: finite, same length).
+    Evaluation looks without changing: a batch-normalised network in training mode is evaluated
+    with the statistics of each chunk of ``batch_size`` examples (a last chunk of one example
+    joins the one before), and its running statistics are left alone. Call ``net.eval()`` first
+    to evaluate with the running statistics, as :func:`fit` does.
     """
     loss_fn = _losses.get(loss)
     n = len(X)
     _check_data(X, y, "evaluate")
     total, correct = 0.0, 0
-    for start in range(0, n, batch_size):
-        out = net.forward(X[start : start + batch_size])
-        yb = y[start : start + batch_size]
-        value, _ = loss_fn(out, yb)
-        total += value * len(out)
-        if loss_fn is not _losses.mse:
-            correct += int(np.sum(np.argmax(out, axis=1) == yb))
+    min_batch = net.min_batch if net.training else 1
+    with net.frozen_statistics():
+        for start, stop in _batch_bounds(n, int(batch_size), min_batch):
+            out = net.forward(X[start:stop])
+            yb = y[start:stop]
+            value, _ = loss_fn(out, yb)
+            total += value * len(out)
+            if loss_fn is not _losses.mse:
+                correct += int(np.sum(np.argmax(out, axis=1) == yb))
     acc = None if loss_fn is _losses.mse else correct / n
     return total / n, acc
 
