@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # the course tooling is imported lazily, so the numeric core never pulls in matplotlib
     if name in ("plots", "widgets", "exercises", "progress"):
         return importlib.import_module(f"{__name__}.{name}")

@@ -616,7 +616,7 @@ def compute(
 _MOVED = {"draw_microscope": "plots", "draw_explorer": "plots"}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _MOVED:
         return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -683,7 +683,7 @@ def compute(family: str, level: int, setting: str = "highlr") -> dict:
 _MOVED = {"fix_style": "plots", "fix_hatch": "plots"}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _MOVED:
         return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -528,7 +528,7 @@ class Dense:
     def batchnorm(self) -> bool:
         return isinstance(self.norm, BatchNorm)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> object:
         # only called for names that are not found normally: look them up on the modules
         if name.startswith("__") or "modules" not in self.__dict__:
             raise AttributeError(name)
@@ -539,7 +539,7 @@ class Dense:
             return None
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r} (modules: {self.modules}).")
 
-    def __setattr__(self, name: str, value) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         # writing a view (``layer.W += 1``, ``layer.gamma = ...``) writes the module that owns it
         if name not in _OWN and "modules" in self.__dict__ and not isinstance(
                 getattr(type(self), name, None), property):
