@@ -1,20 +1,26 @@
 """Dead neurons: how ReLU units die, and whether they come back (introduced in Chapter 3).
 
-Everything Chapter 3 measures lives here, so the chapter only calls and plots:
+Chapter 3's experiments, so the chapter only calls and plots:
 
-- diagnostics on raw pre-activations (:func:`dead_units`, :func:`layer_dead_fraction`,
-  :func:`revived`) and a hook for :func:`dying_relu.train.fit` that records dead fractions over
-  training (:func:`dead_recorder`);
+- diagnostics on raw pre-activations (:func:`layer_dead_fraction`, :func:`revived`; the dead test
+  itself is :func:`dying_relu.diagnostics.dead_units`) and a hook for
+  :func:`dying_relu.train.fit` that records dead fractions over training (:func:`dead_recorder`);
 - the single neuron of the classic explanation (:func:`single_neuron`, :func:`neuron_gradients`);
-- sweeps over the initial bias and the learning rate across seeds (:func:`sweep`);
-- the Monte Carlo estimate of the probability that a deep, narrow network is *born dead*
-  (Lu, Shin, Su and Karniadakis 2019), vectorised over thousands of networks
-  (:func:`born_dead_probability`), a slow reference built from :class:`~dying_relu.nn.MLP`
-  (:func:`born_dead_reference`) and a vectorised trainer to measure collapse after training
-  (:func:`train_stack`);
-- the 2-D "microscope" (:func:`draw_microscope`) and the explorer's pure :func:`compute`;
+- sweeps over the initial bias and the learning rate across seeds (:func:`sweep`,
+  :func:`make_optimizer`);
+- the probability that a deep, narrow He-initialised network is *born dead* (Lu, Shin, Su and
+  Karniadakis 2019): :func:`born_dead_probability` over a grid of widths and depths (the Monte
+  Carlo estimator itself is :func:`dying_relu.diagnostics.born_dead_first_layer`, shared with
+  Chapter 4), a slow reference built from :class:`~dying_relu.nn.MLP`
+  (:func:`born_dead_reference`), and many small networks trained at once to measure collapse
+  after training (:class:`Stack`, :func:`he_stack`, :func:`train_stack`,
+  :func:`stack_dead_layers`);
+- the explorer's pure computation (:func:`compute`; its figure is
+  :func:`dying_relu.plots.draw_explorer`, the 2-D "microscope" :func:`dying_relu.plots.draw_microscope`);
 - the recovery experiments (:func:`kill_unit`, :func:`revival_experiment`,
   :func:`recovery_by_optimizer`).
+
+BLAS threads: the chapter pins them once in its set-up cell (:func:`dying_relu.blas.pin_threads`).
 
 Conventions (as in :mod:`dying_relu.diagnostics`): a unit is *dead on a data set* when its
 pre-activation ``z <= 0`` on every example; pre-activation arrays have shape
@@ -23,19 +29,19 @@ pre-activation ``z <= 0`` on every example; pre-activation arrays have shape
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from . import data as _data
 from . import diagnostics as _diag
 from . import optim as _optim
 from . import seeding as _seeding
-from .diagnostics import dead_units
+from .diagnostics import born_dead_first_layer, dead_units
+from .init import he_layers
 from .nn import MLP
-from .plots import OKABE_ITO, style
 from .train import evaluate, fit
 
 __all__ = [
@@ -48,8 +54,6 @@ __all__ = [
     "compute",
     "dead_recorder",
     "dead_units",
-    "draw_explorer",
-    "draw_microscope",
     "he_layers",
     "he_stack",
     "kill_unit",
@@ -263,91 +267,6 @@ def sweep(
 # ---------------------------------------------------------------------------------------------
 # Born dead: Monte Carlo over many networks at once (Lu, Shin, Su, Karniadakis 2019)
 # ---------------------------------------------------------------------------------------------
-
-
-def he_layers(
-    width: int,
-    depth: int,
-    n_nets: int,
-    rng: np.random.Generator,
-    d_in: int = 1,
-    bias_std: float = 0.0,
-    dtype=np.float64,
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield the hidden layers of ``n_nets`` independent He-normal ReLU networks, one at a time.
-
-    Layer ``l`` is ``(W, b)`` with ``W (n_nets, fan_in, width)`` drawn from
-    ``N(0, 2 / fan_in)`` and ``b (n_nets, 1, width)``: zeros, or ``N(0, bias_std**2)`` if
-    ``bias_std > 0`` (drawn right after ``W``). The draw order is fixed, so :func:`he_stack`
-    and :func:`born_dead_first_layer` see the same networks for the same generator state.
-    """
-    fan_in = d_in
-    for _ in range(depth):
-        W = rng.standard_normal((n_nets, fan_in, width))
-        W *= np.sqrt(2.0 / fan_in)
-        if bias_std > 0:
-            b = rng.standard_normal((n_nets, 1, width)) * bias_std
-        else:
-            b = np.zeros((n_nets, 1, width))
-        yield W.astype(dtype, copy=False), b.astype(dtype, copy=False)
-        fan_in = width
-
-
-def _representative_points(X: np.ndarray) -> np.ndarray:
-    """With zero biases a ReLU net is positively homogeneous (f(cx) = c f(x) for c > 0), so on
-    1-D inputs it is dead on X exactly when it is dead on one positive and one negative point."""
-    x = X[:, 0]
-    pts = [v for v in (x[x > 0][:1], x[x < 0][:1]) if v.size]
-    return np.concatenate(pts)[:, None] if pts else X[:1]
-
-
-def born_dead_first_layer(
-    width: int,
-    max_depth: int,
-    n_nets: int,
-    X: np.ndarray,
-    rng: np.random.Generator,
-    *,
-    bias_std: float = 0.0,
-    chunk: int = 4096,
-) -> np.ndarray:
-    """For ``n_nets`` random He-normal ReLU networks, the first hidden layer dead on ``X``.
-
-    Args:
-        width: units per hidden layer.  max_depth: hidden layers drawn.
-        X: inputs ``(n, d_in)`` (the data domain, e.g. ``data.abs_regression(...)[0]``).
-        rng: random generator (networks are drawn with :func:`he_layers`, in chunks).
-        bias_std: 0 for zero biases (the default of He initialisation), else Gaussian biases.
-        chunk: networks simulated at once (memory ``~ chunk * n * width`` floats).
-
-    Returns:
-        ``(n_nets,)`` integers: the 1-based index of the first hidden layer whose units are all
-        dead on ``X`` (then the network's output is constant on ``X``), or 0 if none is.
-        A network of depth ``L`` is born dead when ``0 < index <= L``: the first ``L`` hidden
-        layers of a deeper draw are exactly a depth-``L`` network.
-
-    With zero biases and 1-D inputs, ``X`` is reduced exactly to one positive and one negative
-    point (positive homogeneity), which makes thousands of deep networks take milliseconds.
-    """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X must have shape (n_examples, d_in), got {X.shape}.")
-    if bias_std == 0 and X.shape[1] == 1:
-        X = _representative_points(X)
-    first = np.zeros(n_nets, dtype=np.int64)
-    for start in range(0, n_nets, chunk):
-        m = min(chunk, n_nets - start)
-        h = np.broadcast_to(X, (m, *X.shape))
-        f = first[start : start + m]
-        for layer, (W, b) in enumerate(
-            he_layers(width, max_depth, m, rng, d_in=X.shape[1], bias_std=bias_std), start=1
-        ):
-            z = h @ W
-            z += b
-            all_dead = ~np.any(z > 0, axis=(1, 2))
-            f[(f == 0) & all_dead] = layer
-            h = np.maximum(z, 0, out=z)
-    return first
 
 
 @dataclass
@@ -657,93 +576,6 @@ def recovery_by_optimizer(
 # The microscope and the explorer
 # ---------------------------------------------------------------------------------------------
 
-_CLASS_MARKERS = ["o", "s", "^", "D", "v"]
-_DATA_COLOR = "#8c8c8c"
-
-
-def _clip_to_box(p0: np.ndarray, d: np.ndarray, lim: float) -> tuple[float, float] | None:
-    """Parameters ``(t0, t1)`` of the part of the line ``p0 + t d`` inside ``[-lim, lim]^2``
-    (Liang-Barsky), or None if the line misses the box."""
-    t0, t1 = -np.inf, np.inf
-    for k in range(2):
-        if d[k] == 0:
-            if abs(p0[k]) > lim:
-                return None
-            continue
-        a, b = (-lim - p0[k]) / d[k], (lim - p0[k]) / d[k]
-        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
-    return (t0, t1) if t0 < t1 else None
-
-
-def draw_microscope(
-    ax: plt.Axes,
-    W: np.ndarray,
-    b: np.ndarray,
-    X: np.ndarray,
-    y: np.ndarray | None = None,
-    *,
-    dead: np.ndarray | None = None,
-    lim: float | None = None,
-    arrow: float = 0.16,
-) -> dict[str, int]:
-    """Draw each first-layer unit's active half-plane ``{x : w.x + b > 0}`` over 2-D data.
-
-    Each unit is its boundary line ``w.x + b = 0`` with a short arrow pointing into its active
-    side; live units are solid blue lines, dead ones (no data point on the active side) dashed
-    vermillion. Data points are grey, one marker per class. Arrows are spread along the lines so
-    that lines through a common point stay readable.
-
-    Args:
-        ax: the axes.  W: ``(2, width)``.  b: ``(width,)``.  X: ``(n, 2)``.  y: labels ``(n,)``.
-        dead: dead mask ``(width,)``; computed from ``X`` if not given.
-        lim: half-width of the square view (default: the data's extent plus a margin).
-        arrow: arrow length as a fraction of ``lim``.
-
-    Returns:
-        ``{"dead": ..., "alive": ..., "dead_off_view": ...}`` unit counts (dead units whose
-        boundary line misses the view cannot be drawn; they are counted here).
-    """
-    W = np.asarray(W, float)
-    b = np.asarray(b, float)
-    if dead is None:
-        dead = dead_units(X @ W + b)
-    if lim is None:
-        lim = float(np.abs(X).max()) * 1.25
-    labels = np.zeros(len(X), int) if y is None else np.asarray(y)
-    for k in np.unique(labels):
-        ax.scatter(*X[labels == k].T, s=9, alpha=0.75, color=_DATA_COLOR,
-                   marker=_CLASS_MARKERS[int(k) % len(_CLASS_MARKERS)], linewidths=0, zorder=1)
-    off = 0
-    width = W.shape[1]
-    alive_style = style("relu")
-    dead_style = {"color": OKABE_ITO["vermillion"], "linestyle": "--"}
-    for j in range(width):
-        w, c = W[:, j], b[j]
-        norm = np.linalg.norm(w)
-        seg = None
-        if norm > 0:
-            p0 = -c * w / norm**2
-            d = np.array([-w[1], w[0]]) / norm
-            seg = _clip_to_box(p0, d, lim)
-        if seg is None:
-            off += int(dead[j])
-            continue
-        st = dead_style if dead[j] else alive_style
-        ends = np.array([p0 + seg[0] * d, p0 + seg[1] * d])
-        ax.plot(ends[:, 0], ends[:, 1], lw=1.5 if dead[j] else 1.0, zorder=2, **st)
-        # an arrow into the active side, at a different place along each line
-        q = p0 + (seg[0] + (0.15 + 0.7 * (j + 0.5) / width) * (seg[1] - seg[0])) * d
-        ax.annotate("", xy=q + arrow * lim * w / norm, xytext=q, zorder=3,
-                    arrowprops={"arrowstyle": "->", "color": st["color"], "lw": 1.2})
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
-    ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    n_dead = int(np.sum(dead))
-    return {"dead": n_dead, "alive": int(width - n_dead), "dead_off_view": off}
-
-
 def compute(
     lr: float,
     bias: float,
@@ -778,26 +610,13 @@ def compute(
     }
 
 
-def draw_explorer(result: dict, figsize=(8.4, 3.5)) -> plt.Figure:
-    """The explorer's frame for one :func:`compute` result: the microscope after training (left)
-    and the dead fraction per hidden layer and the accuracy over epochs (right)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1, 1.25]})
-    info = draw_microscope(ax1, result["W"], result["b"], result["X"], result["y"],
-                           dead=result["dead"])
-    extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
-    ax1.set_title(f"layer 1 after training: {info['dead']}/{len(result['b'])} dead{extra}",
-                  fontsize=10)
-    curve = result["dead_curve"]
-    epochs = np.arange(len(curve))
-    for layer in range(curve.shape[1]):
-        ax2.plot(epochs, curve[:, layer], label=f"dead, layer {layer + 1}",
-                 **style(None, index=layer))
-    ax2.plot(epochs, result["accuracy"], label="train accuracy", color=OKABE_ITO["black"],
-             linestyle=":")
-    ax2.set_ylim(-0.03, 1.03)
-    ax2.set_xlabel("epoch")
-    ax2.set_ylabel("fraction")
-    ax2.set_title(f"SGD lr = {result['lr']:g}, initial bias = {result['bias']:g}", fontsize=10)
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
-    fig.tight_layout()
-    return fig
+# Chapter 3's figures moved to the course tooling (dying_relu.plots, issue 11): the experiments
+# layer imports only the numeric core. These names stay importable from here, looked up lazily,
+# for the notebooks until they import them from plots.
+_MOVED = {"draw_microscope": "plots", "draw_explorer": "plots"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

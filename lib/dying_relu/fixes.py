@@ -1,10 +1,13 @@
 """The fixes for dying ReLUs, and a fair way to compare them (introduced in Chapter 4).
 
+Chapter 4's experiments, and nothing else:
+
 Fixes
     A :class:`Fix` is one way of building the same network differently: the activation (ReLU,
     Leaky ReLU, ELU, PReLU), a positive bias added to every hidden bias at initialisation, or the
-    randomized asymmetric initialisation (:class:`RAI`) of Lu et al. (2019). :data:`FIXES` holds the
-    chapter's nine.
+    randomized asymmetric initialisation of Lu et al. (2019) (:class:`dying_relu.init.RAI`).
+    :data:`FIXES` holds the chapter's nine, :data:`BATCHNORM` the batch-normalised ReLU;
+    :func:`get_fix` finds one by key or label.
 
 Settings
     A :class:`Setting` is a training problem known to kill ReLU units (Chapter 3): a high learning
@@ -12,19 +15,28 @@ Settings
     :data:`SETTINGS` holds the chapter's four.
 
 The controlled comparison
-    :func:`run_comparison` trains every fix in every setting for the same seeds. A seed fixes the
-    data split, the initial weights (identical across fixes that share an initialiser) and the
+    :func:`run_comparison` trains every fix in every setting for the same seeds (one run:
+    :func:`train_run`, recorded in a :class:`Run`; all of them: a :class:`Comparison`). A seed fixes
+    the data split, the initial weights (identical across fixes that share an initialiser) and the
     order of the mini-batches, so two fixes on the same seed differ *only* by the fix: differences
-    can be compared seed by seed (:meth:`Comparison.verdict`, a paired t-test). Every run records,
-    per epoch, the fraction of never-active hidden units (``z <= 0`` on every training example),
-    the training loss, the mean activation of each hidden layer, and the time; at the end, the test
-    accuracy.
+    can be compared seed by seed (:meth:`Comparison.verdict`, the paired test of
+    :func:`dying_relu.stats.paired_verdict`). Every run records, per epoch, the fraction of
+    never-active hidden units (``z <= 0`` on every training example), the training loss, the mean
+    activation of each hidden layer, and the time; at the end, the test accuracy.
 
 Other measurements
     :func:`knockout_recovery` pushes one unit into the negative region on every input and watches
     whether it comes back; :func:`collapse_rate` counts networks that are born dead (a constant
-    function) at initialisation; :func:`fix_costs` times each fix's activation (forward and
-    backward) against ReLU. :func:`compute` is the pure function behind the chapter's explorer.
+    function) at initialisation, He against RAI; :func:`init_layer_stats` measures each hidden
+    layer's mean output and pre-activation spread at initialisation; :func:`fix_costs` times each
+    fix's activation (forward and backward) against ReLU. :func:`compute` is the pure function
+    behind the chapter's explorer (levels in :data:`EXPLORER_LEVELS`).
+
+Mechanisms this chapter introduced and others share live in the numeric core: RAI in
+:mod:`dying_relu.init`, the paired verdict in :mod:`dying_relu.stats`, BLAS thread control in
+:mod:`dying_relu.blas`, the born-dead estimator in :mod:`dying_relu.diagnostics`; the fixes' plot
+styles are course tooling, in :mod:`dying_relu.plots`. Their old names here (``fixes.RAI``,
+``fixes.paired_verdict``, ``fixes.blas_threads``, ``fixes.fix_style``, ...) still work.
 
 Shapes: a network with ``depth`` hidden layers; curves have ``epochs + 1`` entries (index 0 = before
 training); per-seed arrays have one row per seed. Times are in seconds.
@@ -32,11 +44,9 @@ training); per-seed arrays have one row per seed. Times are in seconds.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import functools
-import math
-from collections.abc import Callable, Iterator, Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,9 +57,11 @@ from . import data as _data
 from . import diagnostics as _diag
 from . import nn as _nn
 from . import seeding as _seeding
+from .blas import _openblas, blas_threads  # noqa: F401 - _openblas: kept for old callers
+from .init import RAI, beta_moments, rai_matrix, rai_sigma2
 from .nn import MLP
 from .optim import SGD
-from .plots import OKABE_ITO
+from .stats import Verdict, paired_verdict, t_critical
 from .train import fit
 
 __all__ = [
@@ -68,8 +80,6 @@ __all__ = [
     "collapse_rate",
     "compute",
     "fix_costs",
-    "fix_hatch",
-    "fix_style",
     "get_fix",
     "knockout_recovery",
     "init_layer_stats",
@@ -83,114 +93,8 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Randomized asymmetric initialisation (Lu, Shin, Su and Karniadakis 2019)
+# Born dead at initialisation: He against RAI
 # ---------------------------------------------------------------------------------------------
-
-
-def beta_moments(a: float = 2.0, b: float = 1.0) -> tuple[float, float]:
-    """Mean and second moment ``(E[xi], E[xi**2])`` of ``xi ~ Beta(a, b)`` (support [0, 1]).
-
-    For Beta(2, 1) (density ``2 x`` on [0, 1]): ``(2/3, 1/2)``.
-    """
-    if not (a > 0 and b > 0):
-        raise ValueError(f"Beta(a, b) needs a > 0 and b > 0, got a={a}, b={b}.")
-    mean = a / (a + b)
-    second = a * (a + 1) / ((a + b) * (a + b + 1))
-    return mean, second
-
-
-def rai_sigma2(fan_in: int, a: float = 2.0, b: float = 1.0) -> float:
-    """Variance of the Gaussian entries of RAI: ``sigma**2 = (1 - E[xi**2]) / fan_in``.
-
-    The second-moment argument (ours; see :class:`RAI`): a unit's incoming parameters
-    ``v = (w_1, ..., w_fan_in, b)`` act on ``(x, 1)``; one entry is ``xi ~ Beta(a, b)``, the other
-    ``fan_in`` are ``N(0, sigma**2)``, so ``E||v||**2 = E[xi**2] + fan_in * sigma**2``. Setting it to
-    1 makes ``E[z**2]`` at most the input's mean square, and since ``relu(z)**2 <= z**2`` the signal
-    cannot grow from layer to layer. For Beta(2, 1): ``sigma**2 = 1 / (2 fan_in)``.
-    """
-    if int(fan_in) < 1:
-        raise ValueError(f"fan_in must be >= 1, got {fan_in}.")
-    return (1.0 - beta_moments(a, b)[1]) / int(fan_in)
-
-
-def rai_matrix(
-    fan_in: int,
-    fan_out: int,
-    rng: np.random.Generator,
-    dtype: type | np.dtype = np.float64,
-    *,
-    a: float = 2.0,
-    b: float = 1.0,
-    sigma2: float | None = None,
-    size: tuple[int, ...] = (),
-) -> np.ndarray:
-    """Draw RAI's joint weight-and-bias matrix ``V = [W; b]`` of shape ``size + (fan_in + 1, fan_out)``.
-
-    Column ``j`` holds unit ``j``'s incoming weights (rows ``0 .. fan_in - 1``) and its bias (the
-    last row). In every column one entry, at a position drawn uniformly from the ``fan_in + 1``, is
-    ``xi ~ Beta(a, b)`` (positive); all other entries are ``N(0, sigma2)``, by default
-    :func:`rai_sigma2`. ``size`` draws a stack of independent matrices (for many networks at once).
-    """
-    if int(fan_in) < 1 or int(fan_out) < 1:
-        raise ValueError(f"fan_in and fan_out must be >= 1, got {fan_in} and {fan_out}.")
-    fan_in, fan_out, size = int(fan_in), int(fan_out), tuple(size)
-    s2 = rai_sigma2(fan_in, a, b) if sigma2 is None else float(sigma2)
-    if not np.isfinite(s2) or s2 < 0:
-        raise ValueError(f"sigma2 must be a finite number >= 0, got {sigma2}.")
-    V = rng.standard_normal(size + (fan_in + 1, fan_out)) * np.sqrt(s2)
-    k = rng.integers(0, fan_in + 1, size + (fan_out,))
-    xi = rng.beta(a, b, size + (fan_out,))
-    np.put_along_axis(V, k[..., None, :], xi[..., None, :], axis=-2)
-    return V.astype(dtype)
-
-
-class RAI:
-    """Randomized asymmetric initialisation (RAI) as a weight and bias initialiser pair for :class:`MLP`.
-
-    Usage::
-
-        rai = RAI()
-        net = MLP([1, 2, 2, 2, 1], "relu", init=rai.init, bias=rai.bias, seed=0)
-
-    What it draws, for every layer (Lu, Shin, Su and Karniadakis 2019): look at a unit's weights and
-    bias together, ``v = (w_1, ..., w_fan_in, b)``. One of these ``fan_in + 1`` numbers, chosen
-    uniformly at random, is drawn from a *positive* distribution, ``Beta(a, b)`` (default Beta(2, 1),
-    density ``2 x`` on [0, 1]); the others are Gaussian ``N(0, sigma**2)`` with
-    ``sigma**2 = (1 - E[xi**2]) / fan_in`` (:func:`rai_sigma2`). Every input of a hidden layer is
-    non-negative (a ReLU output, or the constant 1 that multiplies the bias), so the positive entry
-    tilts each unit towards the active side: a symmetric initialiser (He) leaves a narrow layer
-    with a real chance that *every* unit is negative on every input, which makes the whole network
-    constant ("born dead"); RAI makes that much rarer.
-
-    The variance rule is our own second-moment argument (see :func:`rai_sigma2`); the paper derives
-    its constants from a more detailed analysis which we do not reproduce, so our numbers may differ
-    from theirs. ``init`` draws ``V = [W; b]`` (:func:`rai_matrix`) and returns ``W``; the matching
-    ``bias`` call (which :class:`MLP` makes right after, for the same layer) returns ``b``.
-    """
-
-    def __init__(self, a: float = 2.0, b: float = 1.0, sigma2: float | None = None) -> None:
-        beta_moments(a, b)  # validates a and b
-        self.a, self.b, self.sigma2 = float(a), float(b), sigma2
-        self._pending: np.ndarray | None = None
-
-    def init(self, fan_in: int, fan_out: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
-        """Weights ``W (fan_in, fan_out)``; keeps the layer's bias row for :meth:`bias`."""
-        V = rai_matrix(fan_in, fan_out, rng, dtype, a=self.a, b=self.b, sigma2=self.sigma2)
-        self._pending = V[-1].copy()
-        return np.ascontiguousarray(V[:-1])
-
-    def bias(self, fan_out: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
-        """Biases ``b (fan_out,)`` drawn together with the weights of the same layer."""
-        if self._pending is None or self._pending.shape != (fan_out,):
-            raise RuntimeError(
-                "RAI.bias() gives the bias drawn together with a layer's weights: pass both, "
-                "MLP(..., init=rai.init, bias=rai.bias), so each bias call follows its init call."
-            )
-        b, self._pending = self._pending.astype(dtype), None
-        return b
-
-    def __repr__(self) -> str:
-        return f"RAI(Beta({self.a:g}, {self.b:g}))"
 
 
 def collapse_rate(
@@ -205,13 +109,17 @@ def collapse_rate(
     """Fraction of random ReLU networks born dead: constant on the data at initialisation.
 
     The set-up of Lu et al. (2019): 1-D input ``x`` uniform on [-sqrt 3, sqrt 3]
-    (:func:`~dying_relu.data.abs_regression`), ``depth`` hidden layers of ``width`` ReLU units.
-    A network is counted as collapsed when some hidden layer has every unit at ``z <= 0`` on every
-    input: everything after it then sees a constant, so the network's output is constant. Networks
-    are simulated ``n_nets`` at a time with batched matrix products.
+    (:func:`~dying_relu.data.abs_regression`, ``n_points`` drawn first from the seeded generator),
+    ``depth`` hidden layers of ``width`` ReLU units. A network is counted as collapsed when some
+    hidden layer has every unit at ``z <= 0`` on every input: everything after it then sees a
+    constant, so the network's output is constant. The estimator is the one Chapter 3 uses,
+    :func:`dying_relu.diagnostics.born_dead_first_layer`, here run on all ``n_nets`` networks at
+    once and on every one of the ``n_points`` inputs.
 
     Args:
-        init: ``"he"`` (Gaussian ``N(0, 2 / fan_in)``, zero biases) or ``"rai"`` (:class:`RAI`).
+        init: ``"he"`` (Gaussian ``N(0, 2 / fan_in)``, zero biases,
+            :func:`dying_relu.init.he_layers`) or ``"rai"`` (:class:`~dying_relu.init.RAI`,
+            :func:`dying_relu.init.rai_layers`).
     """
     if init not in ("he", "rai"):
         raise ValueError(f"init must be 'he' or 'rai', got {init!r}.")
@@ -219,21 +127,9 @@ def collapse_rate(
         raise ValueError("width, depth and n_nets must be >= 1.")
     rng = _seeding.rng(seed)
     x, _ = _data.abs_regression(n_points, rng=rng)
-    h = np.broadcast_to(x, (n_nets, n_points, 1))
-    collapsed = np.zeros(n_nets, dtype=bool)
-    fan_in = 1
-    for _ in range(int(depth)):
-        if init == "he":
-            W = rng.standard_normal((n_nets, fan_in, width)) * np.sqrt(2.0 / fan_in)
-            b = np.zeros((n_nets, 1, width))
-        else:
-            V = rai_matrix(fan_in, width, rng, size=(n_nets,))
-            W, b = V[:, :-1], V[:, -1:]
-        z = h @ W + b
-        collapsed |= ~np.any(z > 0, axis=(1, 2))
-        h = np.maximum(z, 0)
-        fan_in = width
-    return float(collapsed.mean())
+    first = _diag.born_dead_first_layer(int(width), int(depth), int(n_nets), x, rng, init=init,
+                                        chunk=int(n_nets), reduce_points=False)
+    return float(np.mean(first > 0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,57 +224,6 @@ def get_fix(key: str) -> Fix:
     raise KeyError(f"No fix {key!r}; known: {', '.join(f.key for f in FIXES)}.")
 
 
-_FIX_STYLES: dict[str, tuple[str, object, str]] = {
-    # families share a colour (bias: orange, leaky: green), members differ by line style and marker
-    "relu": (OKABE_ITO["blue"], "-", "o"),
-    "bias001": (OKABE_ITO["orange"], ":", "v"),
-    "bias01": (OKABE_ITO["orange"], "--", "^"),
-    "leaky001": (OKABE_ITO["bluish_green"], ":", "s"),
-    "leaky01": (OKABE_ITO["bluish_green"], "--", "D"),
-    "leaky018": (OKABE_ITO["bluish_green"], "-.", "P"),
-    "elu": (OKABE_ITO["reddish_purple"], "-", "D"),
-    "prelu": (OKABE_ITO["sky_blue"], (0, (3, 1, 1, 1, 1, 1)), "X"),
-    "rai": (OKABE_ITO["black"], (0, (5, 1, 1, 1)), "*"),
-    "relu_bn": (OKABE_ITO["vermillion"], "--", "h"),
-}
-
-
-def fix_style(key: str, markers: bool = False) -> dict:
-    """Matplotlib keyword arguments (colour, line style, optionally marker) for a fix of
-    :data:`FIXES`: colour-blind-safe colours by family, distinct line styles within a family."""
-    if key not in _FIX_STYLES:
-        key = get_fix(key).key
-    color, linestyle, marker = _FIX_STYLES[key]
-    kw = {"color": color, "linestyle": linestyle}
-    if markers:
-        kw["marker"] = marker
-    return kw
-
-
-# Bar hatches: fixes of one family share a colour, so bars need a second cue (and one that survives
-# grey-scale printing): within each family every member has its own hatch.
-_FIX_HATCHES: dict[str, str] = {
-    "relu": "",
-    "bias001": "...",
-    "bias01": "///",
-    "leaky001": "...",
-    "leaky01": "///",
-    "leaky018": "xxx",
-    "elu": "",
-    "prelu": "\\\\\\",
-    "rai": "++",
-    "relu_bn": "\\\\",
-}
-
-
-def fix_hatch(key: str) -> str:
-    """Matplotlib hatch pattern for a fix's bars (``ax.bar(..., hatch=fix_hatch(key))``):
-    members of a colour family (see :func:`fix_style`) get distinct hatches."""
-    if key not in _FIX_HATCHES:
-        key = get_fix(key).key
-    return _FIX_HATCHES[key]
-
-
 def init_layer_stats(
     fix: Fix, sizes: Sequence[int], X: np.ndarray, seeds: Sequence[int] = range(5)
 ) -> dict[str, np.ndarray]:
@@ -455,49 +300,6 @@ SETTINGS: tuple[Setting, ...] = (
 # ---------------------------------------------------------------------------------------------
 # One run, and the comparison
 # ---------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def blas_threads(n: int) -> Iterator[bool]:
-    """Temporarily limit numpy's OpenBLAS to ``n`` threads; yields whether that was possible.
-
-    On a machine shared by several busy processes, a matrix product split over 2 threads waits for
-    the slower thread and can take ten times longer than on one; for the small networks of this
-    chapter one thread is also the fastest. Uses OpenBLAS's own ``openblas_set_num_threads``
-    (found among the loaded libraries); does nothing (and yields False) where it is not available.
-    """
-    lib, get, set_ = _openblas()
-    if lib is None:
-        yield False
-        return
-    old = int(get())
-    set_(int(n))
-    try:
-        yield True
-    finally:
-        set_(old)
-
-
-@functools.lru_cache(maxsize=1)
-def _openblas():
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = sorted({line.split()[-1] for line in maps if "openblas" in line.lower()})
-    except OSError:
-        return None, None, None
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_", ""):
-            for suffix in ("64_", ""):
-                get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
-                set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
-                if get is not None and set_ is not None:
-                    set_.argtypes = [ctypes.c_int]
-                    return lib, get, set_
-    return None, None, None
 
 
 @dataclass
@@ -598,76 +400,6 @@ def train_run(setting: Setting, fix: Fix, seed: int, dtype: type | np.dtype = np
         alpha=alpha,
         batchnorm=bn,
     )
-
-
-# Two-sided 95% critical values of Student's t, by degrees of freedom (1..30); 1.96 beyond.
-_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042)
-
-
-def t_critical(df: int) -> float:
-    """Two-sided 95% critical value of Student's t with ``df`` degrees of freedom."""
-    if df < 1:
-        raise ValueError(f"df must be >= 1, got {df}.")
-    return _T95[df - 1] if df <= len(_T95) else 1.96
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A paired comparison of fix ``a`` against fix ``b`` on the same seeds.
-
-    Attributes:
-        diff: per-seed differences ``metric(a) - metric(b)``.
-        mean, std: their mean and sample standard deviation.  t: ``mean / (std / sqrt(n))``.
-        wins: seeds on which ``a`` is higher.
-        outcome: ``"better"`` or ``"worse"`` when a paired t-test rejects "no difference" at the 5%
-            level (two-sided; with few seeds only large or very consistent differences count);
-            ``"negligibly better"`` / ``"negligibly worse"`` when it does but the mean difference is
-            below ``negligible`` (default 0.01: one point of accuracy). When the test does not
-            reject: ``"no difference"`` if the mean difference is below ``negligible``, else
-            ``"inconclusive"`` (a sizeable average difference, but too noisy across seeds to call).
-    """
-
-    a: str
-    b: str
-    metric: str
-    diff: np.ndarray
-    mean: float
-    std: float
-    t: float
-    wins: int
-    outcome: str
-
-    @property
-    def n(self) -> int:
-        return len(self.diff)
-
-    def sentence(self) -> str:
-        """E.g. ``leaky 0.01 vs relu: +0.012 +- 0.004 (5 seeds, 5 wins): better``."""
-        return (f"{self.a} vs {self.b}: {self.mean:+.3f} ± {self.std:.3f} ({self.n} seeds, "
-                f"{self.wins} wins): {self.outcome}")
-
-
-def paired_verdict(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("a", "b"),
-                   metric: str = "test_accuracy", negligible: float = 0.01) -> Verdict:
-    """Paired t-test of ``a - b`` (one value per seed, same seeds); see :class:`Verdict`."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
-        raise ValueError("a and b must be 1-D arrays of the same length >= 2 (one value per seed).")
-    d = a - b
-    mean, std = float(d.mean()), float(d.std(ddof=1))
-    if std == 0:
-        t = 0.0 if mean == 0 else math.copysign(math.inf, mean)
-    else:
-        t = mean / (std / math.sqrt(len(d)))
-    if abs(t) > t_critical(len(d) - 1):
-        outcome = "better" if mean > 0 else "worse"
-        if abs(mean) < negligible:
-            outcome = "negligibly " + outcome
-    else:
-        outcome = "no difference" if abs(mean) < negligible else "inconclusive"
-    return Verdict(names[0], names[1], metric, d, mean, std, float(t), int(np.sum(d > 0)), outcome)
 
 
 SCALARS = ("test_accuracy", "never_active", "never_active_start", "final_loss", "time_per_epoch")
@@ -943,3 +675,15 @@ def compute(family: str, level: int, setting: str = "highlr") -> dict:
         "baseline_never_active": np.array([r.never_active for r in base]),
         "baseline_loss": np.array([r.loss for r in base]),
     }
+
+
+# Names that moved to the course tooling (issue 11): the fixes' plot styles are in
+# dying_relu.plots. They stay importable from here, looked up lazily (this module imports only the
+# numeric core), for the notebooks until they import them from plots.
+_MOVED = {"fix_style": "plots", "fix_hatch": "plots"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

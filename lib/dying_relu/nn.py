@@ -12,6 +12,23 @@ These cached arrays are buffers reused by the next forward/backward pass of the 
 The ReLU backward rule is ``dz = dh * (z > 0)``: a unit whose pre-activation is negative passes no
 gradient back, to its weights or to anything before it.
 
+How the network is built (micrograd's shape, PyTorch's ``Sequential``)
+    Every computation is a :class:`Module` with its ``forward`` beside its ``backward``:
+    :class:`Linear` (``u = x @ W + b``), :class:`BatchNorm`, :class:`ActivationLayer` (``h = f(z)``
+    for any activation of :mod:`dying_relu.activations`) and :class:`PReLU` (a learned slope per
+    unit). A :class:`Dense` layer is a short chain of modules, ``Linear -> [norm] -> activation``,
+    and shows the views above (``W``, ``b``, ``z``, ``h``, ``dz``, ...) as properties; :class:`MLP`
+    is a chain of layers. Forward runs the chain, backward runs it in reverse, ``params()`` and
+    ``grads()`` concatenate the modules' own lists.
+
+    Adding a layer kind is adding a class (and a gradient check in the tests), not a branch in the
+    others: a normalisation is a :class:`Module` registered in :data:`NORMS` and chosen with
+    ``MLP(..., norm=name)`` (Chapter 5's layer normalisation goes there); an activation with
+    learned parameters is a :class:`Module` registered in :data:`ACTIVATION_LAYERS` under the
+    activation's name; a block of another shape (a residual connection, ``h = x + f(x)``) is a new
+    layer class with the same five methods as :class:`Dense` (``forward``, ``backward``,
+    ``params``, ``grads``, ``buffers``) and a ``training`` attribute.
+
 PReLU (He et al. 2015; Chapter 4): a layer whose activation is ``"prelu"`` also holds a learned
 negative-side slope per unit, ``alpha (fan_out,)`` (started at the activation's ``alpha``, 0.25 by
 default), and its gradient ``dalpha``; ``params()`` and ``grads()`` include them for such layers only.
@@ -27,19 +44,23 @@ so ``z`` is still the value that enters the activation (what the dead-unit diagn
 ``u`` and ``xhat`` are kept too, and ``du = dL/du`` after a backward pass. In *training* mode (the
 default; :meth:`MLP.train`) the mean and (biased) variance are those of the batch, and every
 forward pass updates running estimates ``running_mean``/``running_var`` with momentum 0.1 (the
-running variance uses the unbiased batch variance, as PyTorch does). In *evaluation* mode
-(:meth:`MLP.eval`) the running estimates are used instead, so an example's output no longer
-depends on the rest of its batch. :func:`dying_relu.train.fit` trains in training mode and
-evaluates (and calls its hooks) in evaluation mode. Such layers add ``gamma`` and ``beta`` to
-``params()`` (and ``dgamma``, ``dbeta`` to ``grads()``) after their ``b``. In training mode ``b``
-has no effect at all (the batch mean removes it), so its gradient is zero up to rounding.
-Layers without batch normalisation compute exactly what they did before.
+running variance uses the unbiased batch variance, as PyTorch does; inside
+:meth:`MLP.frozen_statistics` they are left alone). A batch of one example cannot be normalised
+over the batch (its output would be ``beta`` whatever the input, with zero gradients): training
+mode refuses it, as PyTorch does. In *evaluation* mode (:meth:`MLP.eval`) the running estimates
+are used instead, so an example's output no longer depends on the rest of its batch.
+:func:`dying_relu.train.fit` trains in training mode and evaluates (and calls its hooks) in
+evaluation mode. Such layers add ``gamma`` and ``beta`` to ``params()`` (and ``dgamma``, ``dbeta``
+to ``grads()``) after their ``b`` (and before a PReLU ``alpha``). In training mode ``b`` has no
+effect at all (the batch mean removes it), so its gradient is zero up to rounding. Layers without
+batch normalisation compute exactly what they did before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -48,7 +69,18 @@ from . import init as _init
 from . import losses as _losses
 from . import seeding as _seeding
 
-__all__ = ["MLP", "Dense", "check_finite"]
+__all__ = [
+    "ACTIVATION_LAYERS",
+    "MLP",
+    "NORMS",
+    "ActivationLayer",
+    "BatchNorm",
+    "Dense",
+    "Linear",
+    "Module",
+    "PReLU",
+    "check_finite",
+]
 
 _SATURATING = {"sigmoid", "tanh"}
 
@@ -63,149 +95,166 @@ def check_finite(x: np.ndarray, what: str = "input") -> None:
         )
 
 
-class Dense:
-    """One fully connected layer ``h = f(x @ W + b)``.
+# ---------------------------------------------------------------------------------------------
+# Modules: one computation each, its forward beside its backward
+# ---------------------------------------------------------------------------------------------
 
-    Attributes:
-        W: weights, shape ``(fan_in, fan_out)``.  b: biases, shape ``(fan_out,)``.
-        activation: the :class:`~dying_relu.activations.Activation` ``f``.
-        x, z, h: input, pre-activation and output of the last forward pass.
-        dz, dh, dW, db: gradients of the loss from the last backward pass.
+
+class Module:
+    """One computation of a layer: ``out = forward(x)``, then ``dx = backward(d_out)``.
+
+    A module caches its input ``x`` and keeps its output and input-gradient arrays as buffers,
+    reallocated only when the batch size changes. ``params()``, ``grads()`` and ``buffers()``
+    (non-learned state that :meth:`MLP.state` saves, such as running statistics) list the arrays
+    named in ``param_names``, ``grad_names`` and ``buffer_names``, in that order.
     """
 
-    def __init__(
-        self,
-        W: np.ndarray,
-        b: np.ndarray,
-        activation: _act.Activation,
-        batchnorm: bool = False,
-        momentum: float = 0.1,
-        eps: float = 1e-5,
-    ) -> None:
-        self.W = W
-        self.b = b
-        self.activation = activation
-        self.dW = np.zeros_like(W)
-        self.db = np.zeros_like(b)
-        # PReLU (Chapter 4): a learned slope per unit; None for every other activation.
-        self.alpha: np.ndarray | None = None
-        self.dalpha: np.ndarray | None = None
-        if activation.name == "prelu":
-            self.alpha = np.full(W.shape[1], activation.params["alpha"], dtype=W.dtype)
-            self.dalpha = np.zeros_like(self.alpha)
+    param_names: tuple[str, ...] = ()
+    grad_names: tuple[str, ...] = ()
+    buffer_names: tuple[str, ...] = ()
+    #: the smallest batch the module can train on (batch statistics need 2 examples)
+    min_batch: int = 1
+
+    def __init__(self) -> None:
         self.x: np.ndarray | None = None
-        self.z: np.ndarray | None = None
-        self.h: np.ndarray | None = None
-        self.dz: np.ndarray | None = None
-        self.dh: np.ndarray | None = None
-        self._batch = -1
+        self.out: np.ndarray | None = None
         self._dx: np.ndarray | None = None
-        # Batch normalisation (Chapter 4); None / unused for every other layer.
-        self.batchnorm = bool(batchnorm)
+        self._n = -1
         self.training = True
-        self.momentum = float(momentum)
-        self.eps = float(eps)
-        self.gamma = self.beta = self.dgamma = self.dbeta = None
-        self.running_mean = self.running_var = None
-        self.u: np.ndarray | None = None
-        self.xhat: np.ndarray | None = None
-        self.du: np.ndarray | None = None
-        self._inv_std: np.ndarray | None = None
-        if self.batchnorm:
-            if self.is_linear:
-                raise ValueError("Batch normalisation is for hidden layers, not the linear output layer.")
-            n_out, dt = W.shape[1], W.dtype
-            self.gamma, self.beta = np.ones(n_out, dt), np.zeros(n_out, dt)
-            self.dgamma, self.dbeta = np.zeros(n_out, dt), np.zeros(n_out, dt)
-            self.running_mean, self.running_var = np.zeros(n_out, dt), np.ones(n_out, dt)
-
-    @property
-    def fan_in(self) -> int:
-        return self.W.shape[0]
-
-    @property
-    def fan_out(self) -> int:
-        return self.W.shape[1]
-
-    @property
-    def is_linear(self) -> bool:
-        return self.activation.name == "identity"
-
-    def _buffers(self, n: int) -> None:
-        if self._batch == n:
-            return
-        dt = self.W.dtype
-        self.z = np.empty((n, self.fan_out), dt)
-        self.h = self.z if self.is_linear else np.empty((n, self.fan_out), dt)
-        self.dz = np.empty((n, self.fan_out), dt)
-        self._dx = np.empty((n, self.fan_in), dt)
-        if self.batchnorm:
-            self.u = np.empty((n, self.fan_out), dt)
-            self.xhat = np.empty((n, self.fan_out), dt)
-            self.du = np.empty((n, self.fan_out), dt)
-        self._batch = n
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Compute and cache ``z = x @ W + b`` and ``h = f(z)``; return ``h`` (a reused buffer)."""
-        self._buffers(x.shape[0])
-        self.x = x
-        if self.batchnorm:
-            self._bn_forward(x)
-        else:
-            np.matmul(x, self.W, out=self.z)
-            self.z += self.b
-        if self.alpha is not None:
-            _prelu_forward(self.z, self.alpha, self.h)
-        elif not self.is_linear:
-            self.activation(self.z, out=self.h)
-        return self.h
+        """Compute (and cache) the output for the batch ``x``; return it (a reused buffer)."""
+        raise NotImplementedError
 
-    def backward(self, dh: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """Given ``dh = dL/dh``, fill ``dz``, ``dW``, ``db`` and return ``dL/dx`` (or None)."""
-        self.dh = dh
-        if self.is_linear:
-            np.copyto(self.dz, dh)
-        elif self.alpha is not None:
-            _prelu_backward(dh, self.z, self.alpha, self.dz, self.dalpha)
-        else:
-            self.activation.backward(dh, self.z, self.h, out=self.dz)
-        du = self._bn_backward() if self.batchnorm else self.dz
-        np.matmul(self.x.T, du, out=self.dW)
-        np.sum(du, axis=0, out=self.db)
+    def backward(self, d_out: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """Given ``dL/d(out)``, fill the parameter gradients; return ``dL/dx`` (None if not needed)."""
+        raise NotImplementedError
+
+    def params(self) -> list[np.ndarray]:
+        return [getattr(self, name) for name in self.param_names]
+
+    def grads(self) -> list[np.ndarray]:
+        return [getattr(self, name) for name in self.grad_names]
+
+    def buffers(self) -> list[np.ndarray]:
+        return [getattr(self, name) for name in self.buffer_names]
+
+
+class Linear(Module):
+    """``u = x @ W + b`` with ``W (fan_in, fan_out)`` and ``b (fan_out,)``.
+
+    Backward: ``dW = x.T @ du``, ``db = sum(du over the batch)``, ``dx = du @ W.T``.
+    """
+
+    param_names = ("W", "b")
+    grad_names = ("dW", "db")
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        super().__init__()
+        self.W, self.b = W, b
+        self.dW = np.zeros_like(W)
+        self.db = np.zeros_like(b)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        n = x.shape[0]
+        if n != self._n:
+            self.out = np.empty((n, self.W.shape[1]), self.W.dtype)
+            self._dx = np.empty((n, self.W.shape[0]), self.W.dtype)
+            self._n = n
+        self.x = x
+        np.matmul(x, self.W, out=self.out)
+        self.out += self.b
+        return self.out
+
+    def params(self) -> list[np.ndarray]:
+        return [self.W, self.b]
+
+    def grads(self) -> list[np.ndarray]:
+        return [self.dW, self.db]
+
+    def backward(self, d_out: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        np.matmul(self.x.T, d_out, out=self.dW)
+        np.sum(d_out, axis=0, out=self.db)
         if not need_dx:
             return None
-        return np.matmul(du, self.W.T, out=self._dx)
+        return np.matmul(d_out, self.W.T, out=self._dx)
 
-    def _bn_forward(self, x: np.ndarray) -> None:
-        """``u = x W + b``, ``xhat`` normalised (batch or running statistics), ``z = gamma xhat + beta``."""
-        u = np.matmul(x, self.W, out=self.u)
-        u += self.b
+    def __repr__(self) -> str:
+        return f"Linear({self.W.shape[0]} -> {self.W.shape[1]})"
+
+
+class BatchNorm(Module):
+    """Batch normalisation of ``u (n, units)`` per unit, then ``z = gamma * xhat + beta``.
+
+    See the module docstring for the training and evaluation modes. ``update_running`` (True by
+    default; False inside :meth:`MLP.frozen_statistics`) says whether a training-mode forward pass
+    moves ``running_mean`` and ``running_var``.
+    """
+
+    param_names = ("gamma", "beta")
+    grad_names = ("dgamma", "dbeta")
+    buffer_names = ("running_mean", "running_var")
+    min_batch = 2
+
+    def __init__(self, units: int, dtype: np.dtype, momentum: float = 0.1, eps: float = 1e-5) -> None:
+        super().__init__()
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"The batch-norm momentum must be in [0, 1] (default 0.1), got {momentum}.")
+        if not (np.isfinite(eps) and eps > 0):
+            raise ValueError(f"The batch-norm eps must be a finite number > 0 (default 1e-5), got {eps}.")
+        dt = np.dtype(dtype)
+        self.momentum = float(momentum)
+        self.eps = float(eps)
+        self.update_running = True
+        self.gamma, self.beta = np.ones(units, dt), np.zeros(units, dt)
+        self.dgamma, self.dbeta = np.zeros(units, dt), np.zeros(units, dt)
+        self.running_mean, self.running_var = np.zeros(units, dt), np.ones(units, dt)
+        self.xhat: np.ndarray | None = None
+        self._inv_std: np.ndarray | None = None
+
+    def forward(self, u: np.ndarray) -> np.ndarray:
+        """``xhat`` normalised (batch or running statistics), ``z = gamma xhat + beta``."""
+        n = u.shape[0]
+        if self.training and n < 2:
+            raise ValueError(
+                f"Batch normalisation in training mode needs more than 1 example per batch, got {n} "
+                "(over one example the output is beta whatever the input, and every gradient is 0). "
+                "Use a batch of 2 or more, or call net.eval() to use the running statistics."
+            )
+        if n != self._n:
+            dt = self.gamma.dtype
+            self.out = np.empty((n, self.gamma.shape[0]), dt)
+            self.xhat = np.empty((n, self.gamma.shape[0]), dt)
+            self._dx = np.empty((n, self.gamma.shape[0]), dt)
+            self._n = n
+        self.x = u
         if self.training:
-            n = u.shape[0]
             mean = u.mean(axis=0)
             var = u.var(axis=0)
-            m = self.momentum
-            unbiased = var * (n / (n - 1)) if n > 1 else var
-            self.running_mean *= 1 - m
-            self.running_mean += m * mean
-            self.running_var *= 1 - m
-            self.running_var += m * unbiased
+            if self.update_running:
+                m = self.momentum
+                unbiased = var * (n / (n - 1))
+                self.running_mean *= 1 - m
+                self.running_mean += m * mean
+                self.running_var *= 1 - m
+                self.running_var += m * unbiased
         else:
             mean, var = self.running_mean, self.running_var
-        self._inv_std = 1.0 / np.sqrt(var + self.W.dtype.type(self.eps))
+        self._inv_std = 1.0 / np.sqrt(var + self.gamma.dtype.type(self.eps))
         np.subtract(u, mean, out=self.xhat)
         self.xhat *= self._inv_std
-        np.multiply(self.xhat, self.gamma, out=self.z)
-        self.z += self.beta
+        np.multiply(self.xhat, self.gamma, out=self.out)
+        self.out += self.beta
+        return self.out
 
-    def _bn_backward(self) -> np.ndarray:
-        """From ``dz = dL/dz`` fill ``dgamma``, ``dbeta`` and ``du = dL/du`` (returned).
+    def backward(self, d_out: np.ndarray, need_dx: bool = True) -> np.ndarray:
+        """From ``dz = dL/dz`` fill ``dgamma``, ``dbeta`` and return ``du = dL/du``.
 
         Training mode (batch statistics), the standard formula with ``g = dz * gamma``:
         ``du = inv_std / n * (n g - sum(g) - xhat * sum(g * xhat))``; evaluation mode (fixed
         statistics): ``du = g * inv_std``.
         """
-        dz, xhat = self.dz, self.xhat
+        dz, xhat = d_out, self.xhat
         np.sum(dz * xhat, axis=0, out=self.dgamma)
         np.sum(dz, axis=0, out=self.dbeta)
         g = dz * self.gamma
@@ -217,12 +266,50 @@ class Dense:
             du *= self._inv_std / n
         else:
             du = g * self._inv_std
-        np.copyto(self.du, du)
-        return self.du
+        np.copyto(self._dx, du)
+        return self._dx
+
+    @property
+    def du(self) -> np.ndarray | None:
+        """``dL/du`` from the last backward pass."""
+        return self._dx
 
     def __repr__(self) -> str:
-        bn = ", batchnorm" if self.batchnorm else ""
-        return f"Dense({self.fan_in} -> {self.fan_out}, {self.activation.label}{bn})"
+        return f"BatchNorm({self.gamma.shape[0]}, momentum={self.momentum:g}, eps={self.eps:g})"
+
+
+class ActivationLayer(Module):
+    """``h = f(z)`` for an :class:`~dying_relu.activations.Activation` ``f``; backward ``dz = dh * f'(z)``
+    (the activation's own backward rule). The identity keeps ``h`` as the very array ``z``."""
+
+    def __init__(self, activation: _act.Activation, units: int, dtype: np.dtype) -> None:
+        super().__init__()
+        self.activation = activation
+        self.units, self.dtype = int(units), np.dtype(dtype)
+        self._linear = activation.name == "identity"
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        n = z.shape[0]
+        if n != self._n:
+            self.out = None if self._linear else np.empty((n, self.units), self.dtype)
+            self._dx = np.empty((n, self.units), self.dtype)
+            self._n = n
+        self.x = z
+        if self._linear:
+            self.out = z
+        else:
+            self.activation(z, out=self.out)
+        return self.out
+
+    def backward(self, d_out: np.ndarray, need_dx: bool = True) -> np.ndarray:
+        if self._linear:
+            np.copyto(self._dx, d_out)
+        else:
+            self.activation.backward(d_out, self.x, self.out, out=self._dx)
+        return self._dx
+
+    def __repr__(self) -> str:
+        return f"ActivationLayer({self.activation.label})"
 
 
 def _prelu_forward(z: np.ndarray, alpha: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -233,13 +320,238 @@ def _prelu_forward(z: np.ndarray, alpha: np.ndarray, out: np.ndarray) -> np.ndar
     return out
 
 
-def _prelu_backward(dh, z, alpha, dz, dalpha) -> None:
+def _prelu_backward(dh: np.ndarray, z: np.ndarray, alpha: np.ndarray, dz: np.ndarray,
+                    dalpha: np.ndarray) -> None:
     """Fill ``dz = dh * f'(z)`` (slope 1 for z > 0, ``alpha`` otherwise) and
     ``dalpha = sum over the batch of dh * min(z, 0)``."""
     np.sum(dh * np.minimum(z, 0), axis=0, out=dalpha)
     slope = np.multiply(z > 0, 1 - alpha)
     slope += alpha
     np.multiply(dh, slope, out=dz)
+
+
+class PReLU(ActivationLayer):
+    """PReLU (He et al. 2015): ``h = max(z, 0) + alpha * min(z, 0)`` with a learned slope per unit,
+    ``alpha (units,)`` started at the activation's ``alpha``; backward also fills ``dalpha``."""
+
+    param_names = ("alpha",)
+    grad_names = ("dalpha",)
+
+    def __init__(self, activation: _act.Activation, units: int, dtype: np.dtype) -> None:
+        super().__init__(activation, units, dtype)
+        self.alpha = np.full(units, activation.params["alpha"], dtype=dtype)
+        self.dalpha = np.zeros_like(self.alpha)
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        n = z.shape[0]
+        if n != self._n:
+            self.out = np.empty((n, self.units), self.dtype)
+            self._dx = np.empty((n, self.units), self.dtype)
+            self._n = n
+        self.x = z
+        return _prelu_forward(z, self.alpha, self.out)
+
+    def backward(self, d_out: np.ndarray, need_dx: bool = True) -> np.ndarray:
+        _prelu_backward(d_out, self.x, self.alpha, self._dx, self.dalpha)
+        return self._dx
+
+    def __repr__(self) -> str:
+        return f"PReLU({self.units}, alpha0={self.activation.params['alpha']:g})"
+
+
+#: Normalisations between ``Linear`` and the activation, by name: ``cls(units, dtype)``.
+NORMS: dict[str, type[Module]] = {"batch": BatchNorm}
+#: Activations with their own module (learned parameters), by activation name:
+#: ``cls(activation, units, dtype)``; every other activation uses :class:`ActivationLayer`.
+ACTIVATION_LAYERS: dict[str, type[ActivationLayer]] = {"prelu": PReLU}
+
+# Views of a Dense layer that only some layer kinds have: None when no module of the layer has it.
+_OPTIONAL = frozenset({
+    "alpha", "dalpha", "gamma", "beta", "dgamma", "dbeta", "running_mean", "running_var", "xhat",
+    "du", "momentum", "eps",
+})
+
+
+_OWN = frozenset({"linear", "norm", "act", "modules", "_learned", "dh"})
+
+
+class Dense:
+    """One fully connected layer ``h = f(norm(x @ W + b))``: the modules
+    ``Linear -> [norm] -> activation`` run as a chain (:attr:`modules`).
+
+    Args:
+        W: weights ``(fan_in, fan_out)``.  b: biases ``(fan_out,)``.
+        activation: the :class:`~dying_relu.activations.Activation` ``f`` (``"identity"`` for the
+            linear output layer).
+        batchnorm: batch-normalise ``u = x @ W + b`` (same as ``norm="batch"``).
+        momentum, eps: of the batch normalisation.
+        norm: the name of a normalisation in :data:`NORMS`, or None.
+
+    Views (see the module docstring): ``W``, ``b``, ``dW``, ``db``; ``x``, ``z``, ``h``, ``dz``,
+    ``dh`` of the last passes; ``u`` (the linear part's output, when a normalisation follows it);
+    ``alpha``/``dalpha`` (PReLU), ``gamma``, ``beta``, ``dgamma``, ``dbeta``, ``running_mean``,
+    ``running_var``, ``xhat``, ``du`` (batch normalisation), None where the layer has no such
+    part. Any other attribute is looked up on the modules, in order.
+    """
+
+    def __init__(
+        self,
+        W: np.ndarray,
+        b: np.ndarray,
+        activation: _act.Activation,
+        batchnorm: bool = False,
+        momentum: float = 0.1,
+        eps: float = 1e-5,
+        *,
+        norm: str | None = None,
+    ) -> None:
+        if batchnorm:
+            if norm not in (None, "batch"):
+                raise ValueError(f"Give batchnorm=True or norm={norm!r}, not both.")
+            norm = "batch"
+        units, dtype = W.shape[1], W.dtype
+        self.linear = Linear(W, b)
+        modules: list[Module] = [self.linear]
+        self.norm: Module | None = None
+        if norm is not None:
+            if activation.name == "identity":
+                raise ValueError("Normalisation is for hidden layers, not the linear output layer.")
+            if norm not in NORMS:
+                raise ValueError(f"Unknown normalisation {norm!r}; known: {', '.join(sorted(NORMS))}.")
+            kwargs = {"momentum": momentum, "eps": eps} if NORMS[norm] is BatchNorm else {}
+            self.norm = NORMS[norm](units, dtype, **kwargs)
+            modules.append(self.norm)
+        self.act = ACTIVATION_LAYERS.get(activation.name, ActivationLayer)(activation, units, dtype)
+        modules.append(self.act)
+        self.modules: list[Module] = modules
+        self._learned = [m for m in modules if m.param_names]  # the modules with parameters
+        self.dh: np.ndarray | None = None
+
+    # -- the chain --------------------------------------------------------------------------------
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Run the modules on ``x (n, fan_in)``; return ``h (n, fan_out)`` (a reused buffer)."""
+        for module in self.modules:
+            x = module.forward(x)
+        return x
+
+    def backward(self, dh: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """Given ``dh = dL/dh``, fill ``dz``, ``dW``, ``db`` (and the other modules' gradients) and
+        return ``dL/dx`` (or None)."""
+        object.__setattr__(self, "dh", dh)  # (skips the view-routing __setattr__: hot path)
+        g = dh
+        for k in range(len(self.modules) - 1, 0, -1):
+            g = self.modules[k].backward(g)
+        return self.modules[0].backward(g, need_dx)
+
+    def params(self) -> list[np.ndarray]:
+        return [p for m in self._learned for p in m.params()]
+
+    def grads(self) -> list[np.ndarray]:
+        return [g for m in self._learned for g in m.grads()]
+
+    def buffers(self) -> list[np.ndarray]:
+        return [a for m in self.modules for a in m.buffers()]
+
+    @property
+    def training(self) -> bool:
+        return all(m.training for m in self.modules)
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        for m in self.modules:
+            m.training = bool(mode)
+
+    # -- views ------------------------------------------------------------------------------------
+
+    @property
+    def W(self) -> np.ndarray:  # noqa: N802 - the course's notation
+        return self.linear.W
+
+    @W.setter
+    def W(self, value: np.ndarray) -> None:  # noqa: N802
+        self.linear.W = value
+
+    @property
+    def b(self) -> np.ndarray:
+        return self.linear.b
+
+    @b.setter
+    def b(self, value: np.ndarray) -> None:
+        self.linear.b = value
+
+    @property
+    def dW(self) -> np.ndarray:  # noqa: N802
+        return self.linear.dW
+
+    @property
+    def db(self) -> np.ndarray:
+        return self.linear.db
+
+    @property
+    def x(self) -> np.ndarray | None:
+        return self.linear.x
+
+    @property
+    def u(self) -> np.ndarray | None:
+        return self.linear.out if self.norm is not None else None
+
+    @property
+    def z(self) -> np.ndarray | None:
+        return self.act.x
+
+    @property
+    def h(self) -> np.ndarray | None:
+        return self.act.out
+
+    @property
+    def dz(self) -> np.ndarray | None:
+        return self.act._dx
+
+    @property
+    def activation(self) -> _act.Activation:
+        return self.act.activation
+
+    @property
+    def fan_in(self) -> int:
+        return self.linear.W.shape[0]
+
+    @property
+    def fan_out(self) -> int:
+        return self.linear.W.shape[1]
+
+    @property
+    def is_linear(self) -> bool:
+        return self.activation.name == "identity"
+
+    @property
+    def batchnorm(self) -> bool:
+        return isinstance(self.norm, BatchNorm)
+
+    def __getattr__(self, name: str) -> object:
+        # only called for names that are not found normally: look them up on the modules
+        if name.startswith("__") or "modules" not in self.__dict__:
+            raise AttributeError(name)
+        for m in self.__dict__["modules"]:
+            if hasattr(m, name):
+                return getattr(m, name)
+        if name in _OPTIONAL:
+            return None
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r} (modules: {self.modules}).")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # writing a view (``layer.W += 1``, ``layer.gamma = ...``) writes the module that owns it
+        if name not in _OWN and "modules" in self.__dict__ and not isinstance(
+                getattr(type(self), name, None), property):
+            for m in self.__dict__["modules"]:
+                if hasattr(m, name):
+                    setattr(m, name, value)
+                    return
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        bn = ", batchnorm" if self.batchnorm else ""
+        return f"Dense({self.fan_in} -> {self.fan_out}, {self.activation.label}{bn})"
 
 
 def _per_layer(spec, n: int, what: str) -> list:
@@ -278,6 +590,10 @@ class MLP:
         dtype: ``np.float64`` (default, for gradient checks) or ``np.float32`` (fast).
         batchnorm: batch-normalise the hidden pre-activations (see the module docstring): False
             (default), True for every hidden layer, or a list with one flag per hidden layer.
+            Needs at least one hidden layer (the linear output layer is never normalised).
+        norm: the same with any normalisation of :data:`NORMS` by name (``"batch"``): None
+            (default), a name for every hidden layer, or a list with one name (or None) per hidden
+            layer. Give ``batchnorm`` or ``norm``, not both.
 
     Example:
         >>> net = MLP([2, 16, 16, 3], "relu", seed=0)
@@ -296,7 +612,14 @@ class MLP:
         rng: np.random.Generator | None = None,
         dtype: type | np.dtype = np.float64,
         batchnorm: bool | Sequence[bool] = False,
+        norm: str | None | Sequence[str | None] = None,
     ) -> None:
+        sizes = list(sizes)
+        if any(isinstance(s, bool | np.bool_) for s in sizes):
+            raise TypeError(
+                f"Layer widths must be integers, got {sizes}: True/False would silently mean a "
+                "width of 1/0. Pass flags by keyword, e.g. MLP([2, 64, 3], batchnorm=True)."
+            )
         sizes = [int(s) if isinstance(s, int | np.integer) else s for s in sizes]
         if len(sizes) < 2:
             raise ValueError(f"sizes needs at least an input and an output width, got {sizes}.")
@@ -316,7 +639,7 @@ class MLP:
             init = "glorot" if hidden and all(a.name in _SATURATING for a in acts[:-1]) else "he"
         inits = [_init.get(s) for s in _per_layer(init, n_layers, "init")]
         biases = _per_layer(bias, n_layers, "bias")
-        norms = [bool(f) for f in _per_layer(batchnorm, n_layers - 1, "batchnorm")] + [False]
+        norms = _norms(batchnorm, norm, n_layers - 1) + [None]
         self.rng = _seeding.rng(seed, rng)
         self.sizes = list(sizes)
         self._init_spec = init
@@ -331,7 +654,7 @@ class MLP:
                     f"({fan_in}, {fan_out})."
                 )
             b = _bias_init(biases[i], fan_out, self.rng, self.dtype)
-            self.layers.append(Dense(W, b, acts[i], batchnorm=True) if norms[i] else Dense(W, b, acts[i]))
+            self.layers.append(Dense(W, b, acts[i], norm=norms[i]))
 
     # -- structure ------------------------------------------------------------------------------
 
@@ -350,6 +673,11 @@ class MLP:
         return sum(p.size for p in self.params())
 
     @property
+    def min_batch(self) -> int:
+        """The smallest mini-batch this network can train on (2 with batch normalisation, else 1)."""
+        return max((m.min_batch for layer in self.layers for m in getattr(layer, "modules", ())), default=1)
+
+    @property
     def training(self) -> bool:
         """True in training mode (batch statistics for batch normalisation), False in evaluation
         mode (running statistics). Only batch-normalised layers behave differently."""
@@ -366,18 +694,35 @@ class MLP:
         return self.train(False)
 
     def params(self) -> list[np.ndarray]:
-        """``[W0, b0, W1, b1, ...]``: the arrays an optimiser updates in place (a PReLU layer adds
-        its ``alpha`` after its ``b``, a batch-normalised layer its ``gamma`` and ``beta``)."""
-        return [p for layer in self.layers
-                for p in (layer.W, layer.b, layer.alpha, layer.gamma, layer.beta) if p is not None]
+        """``[W0, b0, W1, b1, ...]``: the arrays an optimiser updates in place, layer by layer and
+        module by module (a batch-normalised layer adds its ``gamma`` and ``beta`` after its ``b``,
+        a PReLU layer its ``alpha`` after those)."""
+        return [p for layer in self.layers for p in layer.params()]
 
     def grads(self) -> list[np.ndarray]:
         """``[dW0, db0, dW1, db1, ...]`` from the last backward pass, aligned with ``params()``."""
-        return [g for layer in self.layers
-                for g in (layer.dW, layer.db, layer.dalpha, layer.dgamma, layer.dbeta) if g is not None]
+        return [g for layer in self.layers for g in layer.grads()]
 
     def _buffers_state(self) -> list[np.ndarray]:
-        return [a for layer in self.layers for a in (layer.running_mean, layer.running_var) if a is not None]
+        return [a for layer in self.layers for a in layer.buffers()]
+
+    @contextlib.contextmanager
+    def frozen_statistics(self) -> Iterator[MLP]:
+        """Within the block, training-mode forward passes do not update running statistics.
+
+        For looking at a batch-normalised network without changing it (the dead-unit diagnostics
+        use it): the batch is still normalised with its own statistics in training mode.
+        """
+        modules = [m for layer in self.layers for m in getattr(layer, "modules", ())
+                   if hasattr(m, "update_running")]
+        saved = [m.update_running for m in modules]
+        for m in modules:
+            m.update_running = False
+        try:
+            yield self
+        finally:
+            for m, flag in zip(modules, saved, strict=True):
+                m.update_running = flag
 
     def copy(self) -> MLP:
         """A deep copy (weights, optimiser-free)."""
@@ -460,16 +805,19 @@ class MLP:
     def pre_activations(self, X: np.ndarray | None = None) -> list[np.ndarray]:
         """Copies of every hidden layer's pre-activation ``z`` (shape ``(n, width)``).
 
-        With ``X``, run a forward pass on it first; without, use the last pass.
+        With ``X``, run a forward pass on it first (which leaves batch-norm running statistics
+        alone); without, use the last pass.
         """
         if X is not None:
-            self.forward(X)
+            with self.frozen_statistics():
+                self.forward(X)
         return [layer.z.copy() for layer in self.hidden]
 
     def hidden_outputs(self, X: np.ndarray | None = None) -> list[np.ndarray]:
         """Copies of every hidden layer's output ``h = f(z)``, like :meth:`pre_activations`."""
         if X is not None:
-            self.forward(X)
+            with self.frozen_statistics():
+                self.forward(X)
         return [layer.h.copy() for layer in self.hidden]
 
     def __repr__(self) -> str:
@@ -477,3 +825,27 @@ class MLP:
         arch = "-".join(str(s) for s in self.sizes)
         bn = ", batchnorm" if any(layer.batchnorm for layer in self.layers) else ""
         return f"MLP({arch}, {'/'.join(acts) or 'linear'}{bn}, {self.dtype.name})"
+
+
+def _norms(batchnorm, norm, n_hidden: int) -> list[str | None]:
+    """One normalisation name (or None) per hidden layer from ``batchnorm`` and ``norm``."""
+    given_bn = any(batchnorm) if isinstance(batchnorm, list | tuple) else bool(batchnorm)
+    if norm is not None and given_bn:
+        raise ValueError("Give batchnorm=... or norm=..., not both (batchnorm=True is norm='batch').")
+    if norm is None:
+        flags = [bool(f) for f in _per_layer(batchnorm, n_hidden, "batchnorm")]
+        names = ["batch" if f else None for f in flags]
+        spec = batchnorm
+    else:
+        names = _per_layer(norm, n_hidden, "norm")
+        spec = norm
+    if n_hidden == 0 and not isinstance(spec, list | tuple) and spec:
+        raise ValueError(
+            f"{'batchnorm' if norm is None else 'norm'}={spec!r} needs a hidden layer, but this network "
+            "has none (sizes of length 2): only hidden layers are normalised, never the linear output. "
+            "Add a hidden layer (e.g. MLP([2, 16, 3], batchnorm=True)) or drop the flag."
+        )
+    for name in names:
+        if name is not None and name not in NORMS:
+            raise ValueError(f"Unknown normalisation {name!r}; known: {', '.join(sorted(NORMS))}, or None.")
+    return names

@@ -3,8 +3,29 @@
 Usage: ``opt = Adam(lr=1e-3); net.loss_and_grad(X, y); opt.step(net)``. Each optimiser works on
 ``net.params()`` and ``net.grads()`` (or any two aligned lists of arrays).
 
-``weight_decay`` adds ``weight_decay * W`` to the gradient of every weight matrix (not the biases),
-i.e. L2 regularisation; for :class:`Adam` it is applied decoupled, as in AdamW.
+Weight decay (``weight_decay >= 0``, finite) applies to every parameter with more than one
+dimension, i.e. the weight matrices ``W``, and skips *every* 1-D parameter: the biases ``b``, and
+also PReLU's learned slopes ``alpha`` and batch normalisation's ``gamma`` and ``beta`` (decaying them
+would pull slopes to 0 and scales to 0, which is not what weight decay is for). How it is applied:
+
+- :class:`SGD`: ``p *= 1 - lr * weight_decay`` before the step (the same as adding
+  ``weight_decay * p`` to the gradient, i.e. L2 regularisation, for plain gradient descent);
+- :class:`Momentum`: L2 regularisation, ``g = g + weight_decay * p`` before the velocity update;
+- :class:`Adam`: *decoupled* (Loshchilov and Hutter 2019, "AdamW"): ``p *= 1 - lr * weight_decay``,
+  not passed through the moment estimates. ``get("adamw", lr=...)`` (:class:`AdamW`) is the same
+  update with PyTorch's AdamW default ``weight_decay=0.01``; ``Adam(weight_decay=0.01)`` is
+  identical.
+
+Update rules (``t`` counts steps from 1):
+
+- Momentum: ``v = beta * v + g``; heavy ball ``p -= lr * v``; Nesterov (``nesterov=True``, the
+  form PyTorch uses) ``p -= lr * (g + beta * v)``.
+- Adam: ``m = beta1 m + (1 - beta1) g``, ``v = beta2 v + (1 - beta2) g**2``, then
+  ``p -= (lr / (1 - beta1**t)) * m / (sqrt(v / (1 - beta2**t)) + eps)``: ``eps`` (> 0) is added
+  *outside* the square root, *after* the bias correction of ``v`` (as in PyTorch and the paper).
+
+``step(params, grads)`` checks that the lists have the same length and that every gradient has its
+parameter's shape (no silent broadcasting).
 
 :class:`Momentum` and :class:`Adam` work in place with two scratch arrays per parameter shape, kept
 between steps, instead of a new temporary for every operation (Adam's step on a 784-256-256-10 MLP
@@ -17,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SGD", "Adam", "Momentum", "Optimizer", "get"]
+__all__ = ["SGD", "Adam", "AdamW", "Momentum", "Optimizer", "get"]
 
 
 def _check_positive(value: float, name: str) -> float:
@@ -32,9 +53,13 @@ class Optimizer:
 
     def __init__(self, lr: float, weight_decay: float = 0.0) -> None:
         self.lr = _check_positive(lr, "The learning rate lr")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay}.")
-        self.weight_decay = float(weight_decay)
+        weight_decay = float(weight_decay)
+        if not np.isfinite(weight_decay) or weight_decay < 0:
+            raise ValueError(
+                f"weight_decay must be a finite number >= 0 (0 switches it off; typical values "
+                f"1e-4 to 1e-2), got {weight_decay}."
+            )
+        self.weight_decay = weight_decay
         self.t = 0
         self._state: dict[int, tuple[np.ndarray, ...]] = {}
         self._scratch: dict[tuple, np.ndarray] = {}
@@ -48,11 +73,24 @@ class Optimizer:
         return buf
 
     def step(self, net_or_params, grads: list[np.ndarray] | None = None) -> None:
-        """Update parameters in place: ``step(net)`` or ``step(params, grads)``."""
+        """Update parameters in place: ``step(net)`` or ``step(params, grads)`` (two aligned lists,
+        each gradient of its parameter's shape)."""
         if grads is None:
             params, grads = net_or_params.params(), net_or_params.grads()
         else:
             params = net_or_params
+            if len(params) != len(grads):
+                raise ValueError(
+                    f"step(params, grads) got {len(params)} parameters and {len(grads)} gradients; "
+                    "pass aligned lists such as net.params() and net.grads()."
+                )
+            for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+                if np.shape(g) != np.shape(p):
+                    raise ValueError(
+                        f"Gradient {i} has shape {np.shape(g)} but its parameter has shape "
+                        f"{np.shape(p)}; numpy would broadcast it silently. Pass the gradient of "
+                        "each parameter, in the same order (net.params(), net.grads())."
+                    )
         self.t += 1
         for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             self._update(i, p, g, decay=self.weight_decay if p.ndim > 1 else 0.0)
@@ -80,7 +118,8 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Plain gradient descent: ``p -= lr * (g + weight_decay * p)``."""
+    """Plain gradient descent: ``p -= lr * (g + weight_decay * p)``, computed as
+    ``p *= 1 - lr * weight_decay`` then ``p -= lr * g``."""
 
     def _update(self, i, p, g, decay):
         lr = p.dtype.type(self.lr)
@@ -90,7 +129,8 @@ class SGD(Optimizer):
 
 
 class Momentum(Optimizer):
-    """Heavy-ball momentum: ``v = beta v + g; p -= lr v`` (Nesterov optional)."""
+    """Heavy-ball momentum: ``v = beta v + g; p -= lr v``; with ``nesterov=True``
+    ``p -= lr (g + beta v)`` (PyTorch's form). Weight decay: ``g += weight_decay * p`` first."""
 
     def __init__(
         self, lr: float, beta: float = 0.9, nesterov: bool = False, weight_decay: float = 0.0
@@ -131,7 +171,11 @@ class Momentum(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma and Ba 2014) with bias correction; decoupled weight decay (AdamW)."""
+    """Adam (Kingma and Ba 2014) with bias correction; decoupled weight decay (AdamW).
+
+    ``eps`` (> 0, default 1e-8) is added outside the square root, after bias correction: see the
+    module docstring for the exact update.
+    """
 
     def __init__(
         self,
@@ -145,7 +189,13 @@ class Adam(Optimizer):
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {beta}.")
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        eps = float(eps)
+        if not np.isfinite(eps) or eps <= 0:
+            raise ValueError(
+                f"eps must be a finite number > 0 (default 1e-8): it keeps the step finite where "
+                f"the second moment is 0. Got {eps}."
+            )
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), eps
 
     def _update(self, i, p, g, decay):
         if i not in self._state:
@@ -189,11 +239,31 @@ def _simple(p: np.ndarray, g: np.ndarray) -> bool:
     return type(g) is np.ndarray and g.dtype == p.dtype and g.shape == p.shape
 
 
-_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+class AdamW(Adam):
+    """Adam with decoupled weight decay, PyTorch's ``AdamW`` defaults (``weight_decay=0.01``).
+
+    The update is :class:`Adam`'s, which already decouples weight decay; this class only changes the
+    default, so ``AdamW(lr, weight_decay=w)`` and ``Adam(lr, weight_decay=w)`` agree bit for bit.
+    """
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(lr, beta1, beta2, eps, weight_decay)
+
+
+_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "adamw": AdamW}
 
 
 def get(name: str | Optimizer, **kwargs) -> Optimizer:
-    """``get("adam", lr=1e-3)``; an :class:`Optimizer` instance is returned unchanged."""
+    """``get("adam", lr=1e-3)``, ``get("adamw", lr=1e-3, weight_decay=0.01)``, ``get("sgd", lr=0.1)``,
+    ``get("momentum", lr=0.1, beta=0.9, nesterov=True)``; an :class:`Optimizer` instance is
+    returned unchanged."""
     if isinstance(name, Optimizer):
         return name
     if name not in _OPTIMIZERS:

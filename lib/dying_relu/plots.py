@@ -3,14 +3,35 @@
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies); every series
 also gets its own line style and marker, so figures read in greyscale too. Call :func:`use_style`
 once per notebook; use :func:`style` for the keyword arguments of a named series.
+
+Chapter figures (course tooling: these may use the chapters' experiment modules, never the other
+way round; see the layering in README.md):
+
+- Chapter 3: :func:`draw_microscope` (each first-layer unit's active half-plane over 2-D data) and
+  :func:`draw_explorer` (the frame of the chapter's explorer, from :func:`dying_relu.dying.compute`).
+- Chapter 4: :func:`fix_style` and :func:`fix_hatch`, the line and bar styles of the fixes of
+  :data:`dying_relu.fixes.FIXES`.
 """
 
 from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 
-__all__ = ["OKABE_ITO", "SERIES", "figure_to_png", "style", "use_style"]
+from .diagnostics import dead_units
+
+__all__ = [
+    "OKABE_ITO",
+    "SERIES",
+    "draw_explorer",
+    "draw_microscope",
+    "figure_to_png",
+    "fix_hatch",
+    "fix_style",
+    "style",
+    "use_style",
+]
 
 OKABE_ITO = {
     "black": "#000000",
@@ -98,3 +119,184 @@ def figure_to_png(fig: plt.Figure, dpi: int = 100) -> bytes:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 3: the microscope and the explorer's frame
+# ---------------------------------------------------------------------------------------------
+
+_CLASS_MARKERS = ["o", "s", "^", "D", "v"]
+_DATA_COLOR = "#8c8c8c"
+
+
+def _clip_to_box(p0: np.ndarray, d: np.ndarray, lim: float) -> tuple[float, float] | None:
+    """Parameters ``(t0, t1)`` of the part of the line ``p0 + t d`` inside ``[-lim, lim]^2``
+    (Liang-Barsky), or None if the line misses the box."""
+    t0, t1 = -np.inf, np.inf
+    for k in range(2):
+        if d[k] == 0:
+            if abs(p0[k]) > lim:
+                return None
+            continue
+        a, b = (-lim - p0[k]) / d[k], (lim - p0[k]) / d[k]
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+    return (t0, t1) if t0 < t1 else None
+
+
+def draw_microscope(
+    ax: plt.Axes,
+    W: np.ndarray,
+    b: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray | None = None,
+    *,
+    dead: np.ndarray | None = None,
+    lim: float | None = None,
+    arrow: float = 0.16,
+) -> dict[str, int]:
+    """Chapter 3's microscope: each first-layer unit's active half-plane ``{x : w.x + b > 0}``
+    drawn over 2-D data.
+
+    Each unit is its boundary line ``w.x + b = 0`` with a short arrow pointing into its active
+    side; live units are solid blue lines, dead ones (no data point on the active side) dashed
+    vermillion. Data points are grey, one marker per class. Arrows are spread along the lines so
+    that lines through a common point stay readable.
+
+    Args:
+        ax: the axes.  W: ``(2, width)``.  b: ``(width,)``.  X: ``(n, 2)``.  y: labels ``(n,)``.
+        dead: dead mask ``(width,)``; computed from ``X`` if not given.
+        lim: half-width of the square view (default: the data's extent plus a margin).
+        arrow: arrow length as a fraction of ``lim``.
+
+    Returns:
+        ``{"dead": ..., "alive": ..., "dead_off_view": ...}`` unit counts (dead units whose
+        boundary line misses the view cannot be drawn; they are counted here).
+    """
+    W = np.asarray(W, float)
+    b = np.asarray(b, float)
+    if dead is None:
+        dead = dead_units(X @ W + b)
+    if lim is None:
+        lim = float(np.abs(X).max()) * 1.25
+    labels = np.zeros(len(X), int) if y is None else np.asarray(y)
+    for k in np.unique(labels):
+        ax.scatter(*X[labels == k].T, s=9, alpha=0.75, color=_DATA_COLOR,
+                   marker=_CLASS_MARKERS[int(k) % len(_CLASS_MARKERS)], linewidths=0, zorder=1)
+    off = 0
+    width = W.shape[1]
+    alive_style = style("relu")
+    dead_style = {"color": OKABE_ITO["vermillion"], "linestyle": "--"}
+    for j in range(width):
+        w, c = W[:, j], b[j]
+        norm = np.linalg.norm(w)
+        seg = None
+        if norm > 0:
+            p0 = -c * w / norm**2
+            d = np.array([-w[1], w[0]]) / norm
+            seg = _clip_to_box(p0, d, lim)
+        if seg is None:
+            off += int(dead[j])
+            continue
+        st = dead_style if dead[j] else alive_style
+        ends = np.array([p0 + seg[0] * d, p0 + seg[1] * d])
+        ax.plot(ends[:, 0], ends[:, 1], lw=1.5 if dead[j] else 1.0, zorder=2, **st)
+        # an arrow into the active side, at a different place along each line
+        q = p0 + (seg[0] + (0.15 + 0.7 * (j + 0.5) / width) * (seg[1] - seg[0])) * d
+        ax.annotate("", xy=q + arrow * lim * w / norm, xytext=q, zorder=3,
+                    arrowprops={"arrowstyle": "->", "color": st["color"], "lw": 1.2})
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    n_dead = int(np.sum(dead))
+    return {"dead": n_dead, "alive": int(width - n_dead), "dead_off_view": off}
+
+
+def draw_explorer(result: dict, figsize: tuple[float, float] = (8.4, 3.5)) -> plt.Figure:
+    """Chapter 3's explorer frame for one :func:`dying_relu.dying.compute` result: the microscope
+    after training (left) and the dead fraction per hidden layer and the accuracy over epochs
+    (right)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1, 1.25]})
+    info = draw_microscope(ax1, result["W"], result["b"], result["X"], result["y"],
+                           dead=result["dead"])
+    extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
+    ax1.set_title(f"layer 1 after training: {info['dead']}/{len(result['b'])} dead{extra}",
+                  fontsize=10)
+    curve = result["dead_curve"]
+    epochs = np.arange(len(curve))
+    for layer in range(curve.shape[1]):
+        ax2.plot(epochs, curve[:, layer], label=f"dead, layer {layer + 1}",
+                 **style(None, index=layer))
+    ax2.plot(epochs, result["accuracy"], label="train accuracy", color=OKABE_ITO["black"],
+             linestyle=":")
+    ax2.set_ylim(-0.03, 1.03)
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("fraction")
+    ax2.set_title(f"SGD lr = {result['lr']:g}, initial bias = {result['bias']:g}", fontsize=10)
+    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 4: styles of the fixes
+# ---------------------------------------------------------------------------------------------
+
+
+def _fix_key(key_or_label: str) -> str:
+    from .fixes import get_fix  # tooling may use the experiments; looked up only for labels
+
+    return get_fix(key_or_label).key
+
+
+_FIX_STYLES: dict[str, tuple[str, object, str]] = {
+    # families share a colour (bias: orange, leaky: green), members differ by line style and marker
+    "relu": (OKABE_ITO["blue"], "-", "o"),
+    "bias001": (OKABE_ITO["orange"], ":", "v"),
+    "bias01": (OKABE_ITO["orange"], "--", "^"),
+    "leaky001": (OKABE_ITO["bluish_green"], ":", "s"),
+    "leaky01": (OKABE_ITO["bluish_green"], "--", "D"),
+    "leaky018": (OKABE_ITO["bluish_green"], "-.", "P"),
+    "elu": (OKABE_ITO["reddish_purple"], "-", "D"),
+    "prelu": (OKABE_ITO["sky_blue"], (0, (3, 1, 1, 1, 1, 1)), "X"),
+    "rai": (OKABE_ITO["black"], (0, (5, 1, 1, 1)), "*"),
+    "relu_bn": (OKABE_ITO["vermillion"], "--", "h"),
+}
+
+
+def fix_style(key: str, markers: bool = False) -> dict:
+    """Matplotlib keyword arguments (colour, line style, optionally marker) for a fix of
+    :data:`dying_relu.fixes.FIXES` (key or label; Chapter 4): colour-blind-safe colours by family,
+    distinct line styles within a family."""
+    if key not in _FIX_STYLES:
+        key = _fix_key(key)
+    color, linestyle, marker = _FIX_STYLES[key]
+    kw = {"color": color, "linestyle": linestyle}
+    if markers:
+        kw["marker"] = marker
+    return kw
+
+
+# Bar hatches: fixes of one family share a colour, so bars need a second cue (and one that survives
+# grey-scale printing): within each family every member has its own hatch.
+_FIX_HATCHES: dict[str, str] = {
+    "relu": "",
+    "bias001": "...",
+    "bias01": "///",
+    "leaky001": "...",
+    "leaky01": "///",
+    "leaky018": "xxx",
+    "elu": "",
+    "prelu": "\\\\\\",
+    "rai": "++",
+    "relu_bn": "\\\\",
+}
+
+
+def fix_hatch(key: str) -> str:
+    """Matplotlib hatch pattern for a fix's bars (``ax.bar(..., hatch=fix_hatch(key))``):
+    members of a colour family (see :func:`fix_style`) get distinct hatches."""
+    if key not in _FIX_HATCHES:
+        key = _fix_key(key)
+    return _FIX_HATCHES[key]

@@ -17,12 +17,26 @@ Hooks let later chapters watch training without copying the loop::
 Batch normalisation (Chapter 4): the optimisation steps run in training mode (batch statistics);
 the per-epoch evaluation and both hooks run in evaluation mode (running statistics, which the
 hooks' own forward passes therefore do not change). At the end the network is left in the mode it
-was in before ``fit``. For networks without batch normalisation the mode changes nothing.
+was in before ``fit``. For networks without batch normalisation the mode changes nothing. A batch
+of one example cannot be batch-normalised (:class:`~dying_relu.nn.BatchNorm` refuses it), so when
+the last mini-batch of an epoch would hold a single example, that example joins the previous
+mini-batch (which then has ``batch_size + 1`` examples): every example is still used once per
+epoch, and the running statistics are never fed the variance of one example (0). ``batch_size=1``
+with batch normalisation is refused.
+
+Divergence: a loss that becomes NaN or infinite ends the run (``on_divergence``). A loss that only
+*grows* (SGD at a huge learning rate can "finish" at a loss 10^5 times its start with most units
+dead) is not a result either: when the training loss after an epoch exceeds ``blowup`` (default
+1000) times its value at initialisation, the history says so (``history.blew_up``,
+``history.message``) and, with ``on_divergence="raise"``, :func:`fit` warns with a
+:class:`LossBlowupWarning` that says what to do. Experiments that explore such settings on purpose
+pass ``on_divergence="stop"`` and read ``history.blew_up``.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,11 +48,15 @@ from . import optim as _optim
 from . import seeding as _seeding
 from .nn import MLP
 
-__all__ = ["History", "StopTraining", "TrainingDiverged", "evaluate", "fit"]
+__all__ = ["History", "LossBlowupWarning", "StopTraining", "TrainingDiverged", "evaluate", "fit"]
 
 
 class TrainingDiverged(FloatingPointError):
     """The loss became NaN or infinite: the learning rate is almost always too high."""
+
+
+class LossBlowupWarning(RuntimeWarning):
+    """The training loss grew by orders of magnitude over its start without becoming NaN."""
 
 
 class StopTraining(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -56,6 +74,9 @@ class History:
         records: per-epoch values returned by ``on_epoch`` (by key).
         steps: per-step values returned by ``on_step`` plus ``"loss"`` (the mini-batch loss).
         diverged: True if training stopped because the loss became NaN or inf.
+        blew_up: True if the training loss exceeded ``blowup`` times its initial value after some
+            epoch (training went on; see :func:`fit`).
+        message: what went wrong (divergence or blow-up), else "".
     """
 
     loss: list[float] = field(default_factory=list)
@@ -66,6 +87,7 @@ class History:
     records: dict[str, list[Any]] = field(default_factory=dict)
     steps: dict[str, list[Any]] = field(default_factory=dict)
     diverged: bool = False
+    blew_up: bool = False
     message: str = ""
 
     def __getitem__(self, key: str) -> Any:
@@ -102,7 +124,7 @@ class History:
         last = f"loss={self.loss[-1]:.4g}" if self.loss else "empty"
         if self.accuracy and self.accuracy[-1] is not None:
             last += f", accuracy={self.accuracy[-1]:.3f}"
-        flag = ", DIVERGED" if self.diverged else ""
+        flag = ", DIVERGED" if self.diverged else ", LOSS BLEW UP" if self.blew_up else ""
         return f"History(epochs={self.epochs}, {last}{flag})"
 
 
@@ -113,19 +135,58 @@ def evaluate(
     loss: str | _losses.Loss = "cross_entropy",
     batch_size: int = 4096,
 ) -> tuple[float, float | None]:
-    """Mean loss and accuracy of ``net`` on ``(X, y)``; accuracy is None for the MSE loss."""
+    """Mean loss and accuracy of ``net`` on ``(X, y)``; accuracy is None for the MSE loss.
+
+    ``X (n, sizes[0])`` with ``n >= 1``; ``y`` as for :func:`fit` (checked: finite, same length).
+    Evaluation looks without changing: a batch-normalised network in training mode is evaluated
+    with the statistics of each chunk of ``batch_size`` examples (a last chunk of one example
+    joins the one before), and its running statistics are left alone. Call ``net.eval()`` first
+    to evaluate with the running statistics, as :func:`fit` does.
+    """
     loss_fn = _losses.get(loss)
     n = len(X)
+    _check_data(X, y, "evaluate")
     total, correct = 0.0, 0
-    for start in range(0, n, batch_size):
-        out = net.forward(X[start : start + batch_size])
-        yb = y[start : start + batch_size]
-        value, _ = loss_fn(out, yb)
-        total += value * len(out)
-        if loss_fn is not _losses.mse:
-            correct += int(np.sum(np.argmax(out, axis=1) == yb))
+    min_batch = net.min_batch if net.training else 1
+    with net.frozen_statistics():
+        for start, stop in _batch_bounds(n, int(batch_size), min_batch):
+            out = net.forward(X[start:stop])
+            yb = y[start:stop]
+            value, _ = loss_fn(out, yb)
+            total += value * len(out)
+            if loss_fn is not _losses.mse:
+                correct += int(np.sum(np.argmax(out, axis=1) == yb))
     acc = None if loss_fn is _losses.mse else correct / n
     return total / n, acc
+
+
+def _check_data(X: np.ndarray, y: np.ndarray, what: str) -> None:
+    """Clear errors for data that would give a bare ZeroDivisionError or a misleading message."""
+    if len(X) == 0:
+        raise ValueError(
+            f"{what} got 0 examples (X has shape {np.shape(X)}): a mean loss over no examples is "
+            "undefined. Check how X was selected or split."
+        )
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} examples but y has {len(y)}; they must match.")
+    y = np.asarray(y)
+    if np.issubdtype(y.dtype, np.inexact) and not np.all(np.isfinite(y)):
+        bad = int(y.size - np.count_nonzero(np.isfinite(y)))
+        raise ValueError(
+            f"{what}: the targets y contain {bad} NaN or infinite value(s): the loss would be NaN from the "
+            "start, which is not a learning-rate problem. Clean or drop those examples (e.g. "
+            "keep = np.isfinite(y).all(axis=-1) if y.ndim > 1 else np.isfinite(y))."
+        )
+
+
+def _blowup_message(epoch: int, value: float, start: float, blowup: float,
+                    optimizer: _optim.Optimizer) -> str:
+    return (
+        f"The training loss grew from {start:.4g} at initialisation to {value:.4g} after epoch "
+        f"{epoch} (more than {blowup:g} times) with {optimizer!r}: training is unstable, and its "
+        f"numbers (loss, accuracy, dead units) describe a blown-up network. Lower the learning rate "
+        f"(try lr={optimizer.lr / 10:g}); pass blowup=None to switch this check off."
+    )
 
 
 def _divergence_message(where: str, optimizer: _optim.Optimizer) -> str:
@@ -153,6 +214,7 @@ def fit(
     on_step: Callable[[MLP, int], dict | None] | None = None,
     on_divergence: str = "raise",
     stop_at_error: float | None = None,
+    blowup: float | None = 1e3,
 ) -> History:
     """Train ``net`` on ``(X, y)`` with mini-batch gradient steps; return a :class:`History`.
 
@@ -161,7 +223,7 @@ def fit(
         X: inputs ``(n, sizes[0])``.  y: integer labels ``(n,)`` (or targets ``(n, k)`` for MSE).
         optimizer: an :class:`~dying_relu.optim.Optimizer`, or a name with ``lr``.
         epochs: passes over the data.  batch_size: examples per step (the last batch may be
-            smaller).
+            smaller; with batch normalisation a last batch of one example joins the one before).
         loss: ``"cross_entropy"`` (default) or ``"mse"``.
         seed / rng: the shuffling order of the mini-batches.
         validation: optional ``(X_val, y_val)`` evaluated after every epoch.
@@ -172,6 +234,9 @@ def fit(
         on_divergence: ``"raise"`` (default) raises :class:`TrainingDiverged` when the loss
             becomes NaN or inf; ``"stop"`` ends training and sets ``history.diverged``.
         stop_at_error: end training once the training error (1 - accuracy) is at most this.
+        blowup: flag a run whose training loss after an epoch exceeds ``blowup`` times its value at
+            initialisation (``history.blew_up``; with ``on_divergence="raise"`` also a
+            :class:`LossBlowupWarning`); None switches the check off.
     """
     if on_divergence not in ("raise", "stop"):
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}.")
@@ -185,10 +250,20 @@ def fit(
         optimizer = _optim.get(optimizer, lr=lr)
     elif lr is not None:
         raise ValueError("Pass lr only with an optimiser name; this optimiser has its own lr.")
+    if blowup is not None and not (np.isfinite(blowup) and blowup > 1):
+        raise ValueError(f"blowup must be a finite number > 1 (default 1000) or None, got {blowup}.")
     X = net._prepare(X, check=True)
     y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} examples but y has {len(y)}; they must match.")
+    _check_data(X, y, "fit")
+    if validation is not None:
+        _check_data(np.asarray(validation[0]), np.asarray(validation[1]), "fit's validation set")
+    min_batch = net.min_batch
+    if min_batch > 1 and (batch_size < min_batch or len(X) < min_batch):
+        raise ValueError(
+            f"This network batch-normalises its hidden layers, which needs at least {min_batch} "
+            f"examples per mini-batch; got batch_size={batch_size} and {len(X)} training examples. "
+            "Use batch_size >= 2 (e.g. 32), or build the network without batchnorm."
+        )
     loss_fn = _losses.get(loss)
     rng = _seeding.rng(seed, rng)
     hist = History()
@@ -206,6 +281,12 @@ def fit(
         if on_epoch is not None:
             hist._add(hist.records, on_epoch(net, epoch))
         net.train()
+        if (blowup is not None and epoch > 0 and not hist.blew_up and np.isfinite(value)
+                and value > blowup * max(hist.loss[0], np.finfo(float).tiny)):
+            hist.blew_up = True
+            hist.message = _blowup_message(epoch, value, hist.loss[0], blowup, optimizer)
+            if on_divergence == "raise":
+                warnings.warn(hist.message, LossBlowupWarning, stacklevel=4)
         return np.isfinite(value)
 
     def diverge(where: str) -> History:
@@ -221,17 +302,27 @@ def fit(
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             return _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, int(epochs),
-                        batch_size, stop_at_error, on_step)
+                        int(batch_size), stop_at_error, on_step, min_batch)
     finally:
         net.train(was_training)
 
 
+def _batch_bounds(n: int, batch_size: int, min_batch: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each mini-batch; a last batch smaller than ``min_batch`` joins the
+    previous one."""
+    bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < min_batch:
+        bounds[-2:] = [(bounds[-2][0], n)]
+    return bounds
+
+
 def _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, epochs, batch_size,
-         stop_at_error, on_step) -> History:
+         stop_at_error, on_step, min_batch=1) -> History:
     n = len(X)
+    bounds = _batch_bounds(n, batch_size, min_batch)
     # The mini-batch is gathered into one reused buffer (no allocation per step); the first layer
     # keeps a reference to it as its cached input ``x``, like any other layer buffer.
-    batch_buffer = np.empty((min(batch_size, n), *X.shape[1:]), X.dtype)
+    batch_buffer = np.empty((max(stop - start for start, stop in bounds), *X.shape[1:]), X.dtype)
     try:
         if not record(0, 0.0):
             return diverge("at initialisation")
@@ -242,8 +333,8 @@ def _run(record, diverge, hist, X, y, loss_fn, net, optimizer, rng, epochs, batc
                     break
             order = rng.permutation(n)
             start_time = time.perf_counter()
-            for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
+            for start, stop in bounds:
+                idx = order[start:stop]
                 h = X.take(idx, axis=0, out=batch_buffer[: len(idx)], mode="clip")  # = X[idx]
                 for layer in net.layers:
                     h = layer.forward(h)
