@@ -2,7 +2,6 @@
 second moment), the comparison runner, the paired verdict, knock-out recovery and the explorer."""
 
 import dataclasses
-import time
 
 import numpy as np
 import pytest
@@ -324,8 +323,8 @@ def test_fix_costs_returns_ratios_to_relu():
     assert all(v.median > 0 for v in t.values())
 
 
-def test_explorer_compute_covers_every_control_value_quickly():
-    start = time.perf_counter()
+def test_explorer_compute_covers_every_control_value():
+    """(How long it takes, uncached and cached, is measured by benchmarks/explorers.py.)"""
     for family, levels in fixes.EXPLORER_LEVELS.items():
         for level in range(len(levels)):
             d = fixes.compute(family, level, setting="negbias")
@@ -334,11 +333,9 @@ def test_explorer_compute_covers_every_control_value_quickly():
             assert d["baseline_loss"].shape == (3, 21)
             if level == 0:
                 np.testing.assert_array_equal(d["loss"], d["baseline_loss"])
-    # 13 distinct fixes x 3 seeds: the whole explorer's data is cheap enough for the notebook
-    assert time.perf_counter() - start < 30
-    again = time.perf_counter()
-    fixes.compute("ELU", 3, setting="negbias")
-    assert time.perf_counter() - again < 0.2  # cached: moving a slider live is instant
+    hits = fixes._explorer_runs.cache_info().hits
+    fixes.compute("ELU", 3, setting="negbias")  # cached: a repeated slider move trains nothing
+    assert fixes._explorer_runs.cache_info().hits == hits + 2  # the fix's runs and the baseline's
     with pytest.raises(ValueError):
         fixes.compute("SELU", 0)
     with pytest.raises(ValueError):

@@ -5,7 +5,6 @@ margin on every machine we tried, loaded or not); the race is checked at the cha
 for the two activations the claim is about, on three seeds.
 """
 
-import time
 
 import matplotlib
 
@@ -171,19 +170,16 @@ def test_race_bookkeeping_on_known_curves():
     assert "best lr 0.1" in res.summary()
 
 
-def test_compute_for_the_explorer_is_pure_and_fast():
+def test_compute_for_the_explorer_is_pure():
+    """(Its speed per update is measured by benchmarks/explorers.py.)"""
     res = _fake_race()
-    start = time.perf_counter()
     for a in res.activations:
         for lr in res.lrs:
-            t0 = time.perf_counter()
             d = speed.compute(res, a, lr)
-            assert time.perf_counter() - t0 < 0.2
             assert d["curves"].shape == (2, res.epochs + 1)
             assert d["epochs"].shape == (res.epochs + 1,)
             assert d["target"] == 0.1 and d["best_lr"] == 0.1
             assert d["reference"] is res.error[("relu", 0.1)]
-    assert time.perf_counter() - start < 1.0
     d = speed.compute(res, "relu", 1.0)
     np.testing.assert_array_equal(d["diverged"], [False, True])  # stopped early without reaching
     np.testing.assert_array_equal(speed.compute(res, "relu", 0.1)["diverged"], [False, False])
