@@ -241,12 +241,17 @@ def test_family_outcomes_and_correction():
     assert all(c.m == 3 and c.exact for c in fam)
     assert fam[0].p == pytest.approx(2 / 2**12) and fam[0].p_holm == pytest.approx(3 * 2 / 2**12)
     assert fam[0].low > 0 and fam[1].high < 0 and fam[2].low < 0 < fam[2].high
+    for c in fam:  # simultaneous intervals (1 - alpha/3) contain the per-comparison ones
+        assert c.low_family <= c.low <= c.high <= c.high_family
+        assert (c.low_family, c.high_family) == stats.permutation_interval(c.diff, 1 - 0.05 / 3)
     # 6 seeds all agreeing: significant alone (p = 2/64), not in a family of 12 (12 * 2/64 > 0.05)
     one = (np.full(6, 0.9), np.full(6, 0.5))
     assert stats.compare(*one, power_draws=0).outcome == "better"
     family12 = stats.verdict_family({(f"c{i}", "b"): one for i in range(12)}, power_draws=0)
     assert {c.outcome for c in family12} == {"inconclusive"}
     assert family12[0].p_holm == pytest.approx(min(1, 12 * 2 / 64))
+    assert (family12[0].low, family12[0].high) == pytest.approx((0.4, 0.4))  # alone: the range
+    assert (family12[0].low_family, family12[0].high_family) == (-math.inf, math.inf)  # 6 seeds, 12 questions
     assert all(math.isinf(c.min_detectable) for c in stats.verdict_family(
         {(f"c{i}", "b"): one for i in range(12)}, power_draws=50))
     text = fam.table()
@@ -372,3 +377,30 @@ def test_sign_power_exact():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_seeds_needed_edges():
+    assert stats.seeds_needed(0.5, sd=1.0, alpha=0.05 / 12, n_max=8) is None  # 8 < 9, the first usable n
+    assert stats.seeds_needed(10.0, sd=0.01, alpha=0.05 / 12) == 9  # huge effect: the first usable n
+    assert stats.seeds_needed(0.01, sd=1.0, n_max=30, draws=300) is None
+
+
+def test_verdicts_script_builds_the_family(tmp_path):
+    # benchmarks/verdicts.py: the 12 comparisons (4 settings x 3 slopes vs ReLU), from a cache
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "verdicts.py"
+    spec = importlib.util.spec_from_file_location("verdicts", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    gen = seeding.rng(3)
+    acc = {f"{s.key}/{k}/{i}": float(gen.uniform(0.5, 1.0))
+           for s in fixes.SETTINGS for k in mod.FIX_KEYS for i in range(10)}
+    mod.save(acc, tmp_path / "c.npz")
+    assert mod.load(tmp_path / "c.npz") == acc
+    fam = mod.family(acc, range(10), power_draws=0)
+    assert len(fam) == 12 and fam[0].a == "highlr leaky 0.01" and fam[-1].a == "digits leaky 1/5.5"
+    assert all(c.m == 12 and c.n == 10 for c in fam)
+    d = np.array([acc[f"digits/leaky018/{i}"] - acc[f"digits/relu/{i}"] for i in range(10)])
+    assert np.array_equal(fam[-1].diff, d)

@@ -291,7 +291,12 @@ class PairedComparison:
     Attributes:
         a, b, metric: names.  diff: per-seed differences ``(n_seeds,)``.
         mean, median: of ``diff``.  wins, losses: seeds with ``a`` above / below ``b``.
-        low, high: exact ``confidence`` interval (:func:`permutation_interval`).
+        low, high: exact ``confidence`` interval (:func:`permutation_interval`), for this
+            comparison on its own.
+        low_family, high_family: the same at ``1 - alpha / m`` (Bonferroni): simultaneous for the
+            whole family (all ``m`` cover together with probability at least ``1 - alpha``), the
+            interval to quote next to a corrected verdict; ``(-inf, inf)`` when the seeds are too
+            few for that level.
         p: two-sided exact permutation p-value (:func:`permutation_test`).  p_sign: sign test.
         p_holm: ``p`` adjusted over the family (:func:`holm`; equal to ``p`` for a family of one).
         outcome: ``"better"``, ``"worse"``, ``"inconclusive"`` or (with a margin) ``"equivalent"``.
@@ -312,6 +317,8 @@ class PairedComparison:
     losses: int
     low: float
     high: float
+    low_family: float
+    high_family: float
     p: float
     p_sign: float
     p_holm: float
@@ -356,12 +363,15 @@ class Family:
 
     def table(self) -> str:
         """Plain-text table, one row per comparison."""
-        head = (f"{'comparison':<34}{'n':>3}{'mean':>8}{'interval':>19}{'wins':>6}{'p':>8}"
-                f"{'p sign':>8}{'p Holm':>8}{'detect.':>8}  outcome")
+        conf = self.comparisons[0].confidence
+        fam = f"{1 - self.alpha / len(self):.1%} simult." if len(self) > 1 else ""
+        head = (f"{'comparison':<34}{'n':>3}{'mean':>8}{f'{conf:.0%} interval':>19}{fam:>19}{'wins':>6}"
+                f"{'p':>8}{'p sign':>8}{'p Holm':>8}{'detect.':>8}  outcome")
         lines = [head, "-" * len(head)]
         for c in self.comparisons:
+            simult = f"[{c.low_family:+.3f}, {c.high_family:+.3f}]" if len(self) > 1 else ""
             lines.append(f"{c.a + ' vs ' + c.b:<34}{c.n:>3}{c.mean:>+8.3f}"
-                         f"{f'[{c.low:+.3f}, {c.high:+.3f}]':>19}{f'{c.wins}/{c.n}':>6}"
+                         f"{f'[{c.low:+.3f}, {c.high:+.3f}]':>19}{simult:>19}{f'{c.wins}/{c.n}':>6}"
                          f"{c.p:>8.3g}{c.p_sign:>8.3g}{c.p_holm:>8.3g}{c.min_detectable:>8.3f}  {c.outcome}")
         return "\n".join(lines)
 
@@ -425,6 +435,7 @@ def verdict_family(
     out = []
     for (na, nb), d, pi, pa, pt, pta in zip(names, diffs, p, p_adj, tost, tost_adj, strict=True):
         low, high = permutation_interval(d, 1 - alpha, seed=seed)
+        low_f, high_f = (low, high) if m == 1 else permutation_interval(d, 1 - alpha / m, seed=seed)
         mean = float(d.mean())
         if pa <= alpha and mean != 0:
             outcome = "better" if mean > 0 else "worse"
@@ -438,6 +449,7 @@ def verdict_family(
         out.append(PairedComparison(
             a=na, b=nb, metric=metric, diff=d, mean=mean, median=float(np.median(d)),
             wins=int(np.sum(d > tol)), losses=int(np.sum(d < -tol)), low=low, high=high,
+            low_family=low_f, high_family=high_f,
             p=float(pi), p_sign=sign_test(d), p_holm=float(pa), outcome=outcome,
             margin=None if margin is None else float(margin),
             p_tost=None if pt is None else float(pt), p_tost_holm=None if pta is None else float(pta),
@@ -554,16 +566,37 @@ def seeds_needed(effect: float, *, sd: float | None = None, noise: np.ndarray | 
                  alpha: float = 0.05, target_power: float = 0.8, n_max: int = 200, draws: int = 2000,
                  seed: int = 0) -> int | None:
     """Smallest number of seeds whose :func:`power` for ``effect`` reaches ``target_power``
-    (``None`` if more than ``n_max``)."""
+    (``None`` if more than ``n_max``).
+
+    Doubling, then bisection on ``n`` (power grows with ``n``, up to the Monte Carlo error and
+    the small steps of a discrete test), so about ``2 log2(n)`` power evaluations.
+    """
     if not 0 < target_power < 1:
         raise ValueError(f"target_power must be in (0, 1), got {target_power}.")
     first = 2
     while 2 / 2**first > _check_alpha(alpha):
         first += 1
-    for n in range(first, int(n_max) + 1):
-        if power(n, effect, sd=sd, noise=noise, alpha=alpha, draws=draws, seed=seed) >= target_power:
-            return n
-    return None
+    n_max = int(n_max)
+    if first > n_max:
+        return None
+
+    def ok(n: int) -> bool:
+        return power(n, effect, sd=sd, noise=noise, alpha=alpha, draws=draws, seed=seed) >= target_power
+
+    if ok(first):
+        return first
+    lo, hi = first, first  # invariant: not ok(lo)
+    while True:
+        hi = min(2 * hi, n_max)
+        if ok(hi):
+            break
+        if hi == n_max:
+            return None
+        lo = hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    return hi
 
 
 def sign_power(n: int, p_pos: float, p_neg: float, alpha: float = 0.05) -> float:
