@@ -87,18 +87,35 @@ def main() -> None:
           f"equivalence margin ±{args.margin}; 'detect.' = smallest mean difference detected with "
           f"80% power at alpha/{len(fam)} given the observed spread\n")
     print(fam.table())
-    print(f"\n{'comparison':<34}{'p TOST':>8}{'p Holm':>8}{'seeds for ' + format(args.effect, '.2f'):>16}"
+    print(f"\n{'comparison':<34}{'p TOST':>9}{'p Holm':>9}{'seeds for ' + format(args.effect, '.2f'):>16}"
           f"{'power there':>13}")
     for c in fam:
         noise = c.diff - c.mean
         n_eff = stats.seeds_needed(args.effect, noise=noise, alpha=fam.alpha / len(fam), n_max=150,
                                    draws=500)
         at_n = stats.power(c.n, args.effect, noise=noise, alpha=fam.alpha / len(fam), draws=1000)
-        print(f"{c.a + ' vs ' + c.b:<34}{c.p_tost:>8.3g}{c.p_tost_holm:>8.3g}"
+        print(f"{c.a + ' vs ' + c.b:<34}{c.p_tost:>9.2g}{c.p_tost_holm:>9.2g}"
               f"{'> 150' if n_eff is None else n_eff:>16}{at_n:>13.2f}")
     print(f"\n'seeds for': seeds giving 80% power to detect a true difference of {args.effect:+.2f} at "
           f"alpha/{len(fam)}, noise resampled from the observed (centred) differences; 'power there': "
           f"the power for it with the {len(seeds)} seeds used.")
+    bimodal(acc, seeds, alpha=fam.alpha / len(fam))
+
+
+def bimodal(acc: dict[str, float], seeds: range, alpha: float, setting: str = "deepnarrow",
+            chance: float = 0.6) -> None:
+    """All-or-nothing view of ``setting``: seeds at chance per fix, and the sign test's power."""
+    collapsed = {k: np.array([acc[f"{setting}/{k}/{s}"] < chance for s in seeds]) for k in FIX_KEYS}
+    print(f"\n{setting}: seeds at chance (accuracy < {chance}) out of {len(seeds)}: "
+          + ", ".join(f"{fixes.get_fix(k).label} {int(c.sum())}" for k, c in collapsed.items()))
+    for k in FIX_KEYS[1:]:
+        rescued = float(np.mean(collapsed["relu"] & ~collapsed[k]))  # fix trains, ReLU collapses
+        broken = float(np.mean(~collapsed["relu"] & collapsed[k]))
+        n_need = stats.sign_seeds_needed(rescued, broken, alpha=alpha)
+        print(f"  {fixes.get_fix(k).label:<12} rescues {rescued:.0%} of seeds, breaks {broken:.0%}: "
+              f"sign-test power {stats.sign_power(6, rescued, broken, alpha):.2f} with 6 seeds, "
+              f"{stats.sign_power(len(seeds), rescued, broken, alpha):.2f} with {len(seeds)}; "
+              f"80% needs {'> 500' if n_need is None else n_need} (alpha {alpha:.4f})")
 
 
 if __name__ == "__main__":

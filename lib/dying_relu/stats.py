@@ -366,13 +366,13 @@ class Family:
         conf = self.comparisons[0].confidence
         fam = f"{1 - self.alpha / len(self):.1%} simult." if len(self) > 1 else ""
         head = (f"{'comparison':<34}{'n':>3}{'mean':>8}{f'{conf:.0%} interval':>19}{fam:>19}{'wins':>6}"
-                f"{'p':>8}{'p sign':>8}{'p Holm':>8}{'detect.':>8}  outcome")
+                f"{'p':>9}{'p sign':>9}{'p Holm':>9}{'detect.':>8}  outcome")
         lines = [head, "-" * len(head)]
         for c in self.comparisons:
             simult = f"[{c.low_family:+.3f}, {c.high_family:+.3f}]" if len(self) > 1 else ""
             lines.append(f"{c.a + ' vs ' + c.b:<34}{c.n:>3}{c.mean:>+8.3f}"
                          f"{f'[{c.low:+.3f}, {c.high:+.3f}]':>19}{simult:>19}{f'{c.wins}/{c.n}':>6}"
-                         f"{c.p:>8.3g}{c.p_sign:>8.3g}{c.p_holm:>8.3g}{c.min_detectable:>8.3f}  {c.outcome}")
+                         f"{c.p:>9.2g}{c.p_sign:>9.2g}{c.p_holm:>9.2g}{c.min_detectable:>8.3f}  {c.outcome}")
         return "\n".join(lines)
 
 
