@@ -9,7 +9,8 @@
 #   make clean   remove build outputs and caches (keeps .venv and workspace/)
 #
 # `make book` and `make test` do their own set-up on a fresh machine: create .venv, install
-# requirements.txt and the library (editable), fetch the widget scripts from the npm registry.
+# requirements.txt and the library (editable), fetch the widget scripts and the browser tests'
+# axe-core from the npm registry.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -27,12 +28,13 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 VENV_STAMP := $(VENV)/.dying-relu-installed.stamp
 WEB_STAMP := _webassets/vendor/.stamp
+TEST_STAMP := _testassets/.stamp
 CHROMIUM := $(shell command -v chromium 2>/dev/null)
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines)
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL := $(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg chapters/
 
-.PHONY: help venv webassets book test lint unit nbval browser bench lab reset notebook notebooks clean distclean
+.PHONY: help venv webassets testassets book test lint unit nbval browser bench lab reset notebook notebooks clean distclean
 
 help:
 	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -52,7 +54,14 @@ $(WEB_STAMP): scripts/fetch_web_assets.sh scripts/web/widgets-config.js
 
 webassets: $(WEB_STAMP)
 
-venv: $(VENV_STAMP) $(WEB_STAMP)
+# axe-core for the browser tests' accessibility check, from npm (injected by Playwright, never
+# served by the book).
+$(TEST_STAMP): scripts/fetch_test_assets.sh
+	bash scripts/fetch_test_assets.sh
+
+testassets: $(TEST_STAMP)
+
+venv: $(VENV_STAMP) $(WEB_STAMP) $(TEST_STAMP)
 
 # ---------------------------------------------------------------- the book
 # --all: rebuild every page, so warnings from unchanged pages are not hidden by Sphinx's cache.
@@ -155,7 +164,7 @@ notebooks: venv
 
 # ---------------------------------------------------------------- cleaning
 clean:
-	rm -rf _build _webassets .pytest_cache .ruff_cache
+	rm -rf _build _webassets _testassets .pytest_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./workspace -prune -o \
 	  \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
 
