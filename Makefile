@@ -1,6 +1,7 @@
 # Dying ReLU, a course: build, test and run the book.
 #
 #   make book    build the HTML book into _build/html (every notebook executed, warnings are errors)
+#   make pdf     the print edition, _build/dying-relu-course.pdf (LaTeX/xelatex; checked with pdftotext)
 #   make test    everything: ruff, library tests, nbval on every chapter, book build, browser tests
 #   make lab     JupyterLab on your own copies of the chapters, in workspace/
 #   make reset CHAPTER=03   fresh copy of one chapter in workspace/ (the old copy is kept, renamed)
@@ -10,7 +11,8 @@
 #
 # `make book` and `make test` do their own set-up on a fresh machine: create .venv, install
 # requirements.txt and the library (editable), fetch the widget scripts and the browser tests'
-# axe-core from the npm registry.
+# axe-core from the npm registry. `make pdf` also needs Debian's TeX packages ($(TEX_PACKAGES)
+# below; .ci/run installs them).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,12 +31,17 @@ PY := $(BIN)/python
 VENV_STAMP := $(VENV)/.dying-relu-installed.stamp
 WEB_STAMP := _webassets/vendor/.stamp
 TEST_STAMP := _testassets/.stamp
+# Debian packages for `make pdf` (about 150 MB to download). Not texlive-fonts-extra (1.4 GB): the
+# one package the LaTeX class wants from it, bbm, is replaced by assets/latex/bbm.sty.
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex \
+  latexmk fonts-freefont-otf xindy texlive-plain-generic poppler-utils
+PDF := _build/dying-relu-course.pdf
 CHROMIUM := $(shell command -v chromium 2>/dev/null)
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines)
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBVAL := $(PY) -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg chapters/
 
-.PHONY: help venv webassets testassets book test lint unit nbval browser bench lab reset notebook notebooks clean distclean
+.PHONY: help venv webassets testassets book pdf print-tex-packages test lint unit nbval browser bench lab reset notebook notebooks clean distclean
 
 help:
 	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -70,6 +77,23 @@ book: venv
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . -W -n --keep-going --all; \
 	echo ">>> book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
+
+# The print edition. LaTeX is built from the notebooks as `make book` last executed them
+# (_build/jupyter_execute/), so the PDF shows the same numbers as the HTML book and no notebook runs
+# twice; when those are missing or older than a chapter, the library or the configuration,
+# `make book` runs first. Then scripts/check_pdf.py reads the PDF back with pdftotext.
+pdf: venv
+	@for tool in xelatex latexmk pdftotext; do command -v $$tool >/dev/null || { \
+	  echo "ERROR: '$$tool' not found. The print edition needs Debian's TeX packages:" >&2; \
+	  echo "       apt-get install -y $(TEX_PACKAGES)" >&2; exit 1; }; done
+	@$(PY) scripts/build_pdf.py --fresh || $(MAKE) book
+	@start=$$(date +%s); \
+	$(PY) scripts/build_pdf.py --out $(PDF); \
+	echo ">>> PDF built in $$(( $$(date +%s) - start )) s: $(PDF)"
+	$(PY) scripts/check_pdf.py $(PDF)
+
+print-tex-packages:
+	@echo $(TEX_PACKAGES)
 
 # ---------------------------------------------------------------- tests
 # Runs every step even if an earlier one fails (so one run reports everything), except that the
