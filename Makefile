@@ -1,6 +1,7 @@
 # Dying ReLU, a course: build, test and run the book.
 #
 #   make book    build the HTML book into _build/html (every notebook executed, warnings are errors)
+#   make pdf     the print edition, _build/dying-relu-course.pdf (LaTeX/xelatex; checked with pdftotext)
 #   make test    everything: ruff, library tests, book build, outputs and claims of every chapter, browser tests
 #   make nbval   every chapter re-run under nbval (outputs compared where the CPU cannot change them) and its claims
 #   make matrix  every chapter and its claims under the other numeric profiles (avx2, baseline, threads2, seeds)
@@ -12,7 +13,9 @@
 #   make clean   remove build outputs and caches (keeps .venv and workspace/)
 #
 # `make book` and `make test` do their own set-up on a fresh machine: create .venv, install
-# requirements.txt and the library (editable), fetch the widget scripts from the npm registry.
+# requirements.txt and the library (editable), fetch the widget scripts and the browser tests'
+# axe-core from the npm registry. `make pdf` also needs Debian's TeX packages ($(TEX_PACKAGES)
+# below; .ci/run installs them).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -30,11 +33,17 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 VENV_STAMP := $(VENV)/.dying-relu-installed.stamp
 WEB_STAMP := _webassets/vendor/.stamp
+TEST_STAMP := _testassets/.stamp
+# Debian packages for `make pdf` (about 150 MB to download). Not texlive-fonts-extra (1.4 GB): the
+# one package the LaTeX class wants from it, bbm, is replaced by assets/latex/bbm.sty.
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex \
+  latexmk fonts-freefont-otf xindy texlive-plain-generic poppler-utils
+PDF := _build/dying-relu-course.pdf
 CHROMIUM := $(shell command -v chromium 2>/dev/null)
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines)
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv torch webassets book test lint unit nbval outputs matrix browser bench lab reset notebook notebooks clean distclean
+.PHONY: help venv torch webassets testassets book pdf print-tex-packages test lint unit nbval outputs matrix browser bench lab reset notebook notebooks clean distclean
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -54,7 +63,14 @@ $(WEB_STAMP): scripts/fetch_web_assets.sh scripts/web/widgets-config.js
 
 webassets: $(WEB_STAMP)
 
-venv: $(VENV_STAMP) $(WEB_STAMP)
+# axe-core for the browser tests' accessibility check, from npm (injected by Playwright, never
+# served by the book).
+$(TEST_STAMP): scripts/fetch_test_assets.sh
+	bash scripts/fetch_test_assets.sh
+
+testassets: $(TEST_STAMP)
+
+venv: $(VENV_STAMP) $(WEB_STAMP) $(TEST_STAMP)
 
 # Optional (Chapter 5): PyTorch for tests/test_torch_adapter.py, which are skipped, saying so,
 # without it. Only this version: its CPU build is a local file here; others would pull CUDA.
@@ -75,6 +91,23 @@ book: venv
 	@rm -rf $(BOOK_CLAIMS); start=$$(date +%s); \
 	DYING_RELU_CLAIMS_REPORT=$(BOOK_CLAIMS) $(BIN)/jupyter-book build . -W -n --keep-going --all; \
 	echo ">>> book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
+
+# The print edition. LaTeX is built from the notebooks as `make book` last executed them
+# (_build/jupyter_execute/), so the PDF shows the same numbers as the HTML book and no notebook runs
+# twice; when those are missing or older than a chapter, the library or the configuration,
+# `make book` runs first. Then scripts/check_pdf.py reads the PDF back with pdftotext.
+pdf: venv
+	@for tool in xelatex latexmk pdftotext; do command -v $$tool >/dev/null || { \
+	  echo "ERROR: '$$tool' not found. The print edition needs Debian's TeX packages:" >&2; \
+	  echo "       apt-get install -y $(TEX_PACKAGES)" >&2; exit 1; }; done
+	@$(PY) scripts/build_pdf.py --fresh || $(MAKE) book
+	@start=$$(date +%s); \
+	$(PY) scripts/build_pdf.py --out $(PDF); \
+	echo ">>> PDF built in $$(( $$(date +%s) - start )) s: $(PDF)"
+	$(PY) scripts/check_pdf.py $(PDF)
+
+print-tex-packages:
+	@echo $(TEX_PACKAGES)
 
 # ---------------------------------------------------------------- tests
 # Runs every step even if an earlier one fails (so one run reports everything), except that the
@@ -195,7 +228,7 @@ notebooks: venv
 
 # ---------------------------------------------------------------- cleaning
 clean:
-	rm -rf _build _webassets .pytest_cache .ruff_cache
+	rm -rf _build _webassets _testassets .pytest_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./workspace -prune -o \
 	  \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
 

@@ -1,5 +1,7 @@
 """Benchmark helpers (and the cost claims Chapter 1 makes), diagnostics, exercise checkers, widgets."""
 
+import base64
+
 import ipywidgets as W
 import matplotlib
 
@@ -121,8 +123,9 @@ def test_frame_explorer_one_and_two_controls():
     outer = box2.children[-1]
     assert len(outer.children) == 2 and all(len(s.children) == 3 for s in outer.children)
     assert calls[-6:] == [(a, b) for a in (1, 2) for b in (0.1, 0.2, 0.3)]
-    png = outer.children[1].children[2].value
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    frame = outer.children[1].children[2].value  # an HTML widget: <img src="data:..." alt=...>
+    b64 = frame.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+    assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="one or two"):
         frame_explorer(draw, {})
 

@@ -26,9 +26,11 @@ __all__ = [
     "SERIES",
     "draw_explorer",
     "draw_microscope",
+    "figure_bundle",
     "figure_to_png",
     "fix_hatch",
     "fix_style",
+    "show",
     "style",
     "use_style",
 ]
@@ -300,3 +302,57 @@ def fix_hatch(key: str) -> str:
     if key not in _FIX_HATCHES:
         key = _fix_key(key)
     return _FIX_HATCHES[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures with a text alternative (issue 15)
+
+
+def figure_bundle(
+    fig: plt.Figure, alt: str, caption: str | None = None, dpi: float | None = None
+) -> tuple[dict, dict]:
+    """The mime bundle ``(data, metadata)`` that :func:`show` displays: the figure as ``image/png``
+    (as the inline backend would draw it), ``text/plain`` as the inline backend writes it
+    (``<Figure size 700x350 with 1 Axes>``), and the text alternative (and caption) in the output
+    metadata, where the book's ``_ext/accessible_figures.py`` reads them."""
+    import base64
+
+    from IPython.core.pylabtools import print_figure
+
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must say what the figure shows (a non-empty string).")
+    kw = {"dpi": dpi} if dpi is not None else {}
+    png = print_figure(fig, "png", bbox_inches="tight", **kw)
+    meta: dict = {"alt": " ".join(alt.split())}
+    if caption:
+        meta["caption"] = " ".join(caption.split())
+    data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": repr(fig)}
+    return data, {"image/png": meta}
+
+
+def show(fig: plt.Figure | None = None, *, alt: str, caption: str | None = None) -> None:
+    """Display a figure with a text alternative (and an optional caption), then close it.
+
+    Use it instead of ``plt.show()`` in a chapter, so that screen-reader users hear what the
+    figure shows rather than a file name::
+
+        plots.show(fig, alt=f"Dead fraction against learning rate: it rises from "
+                            f"{lo:.0%} at 0.1 to {hi:.0%} at 3.")
+
+    ``alt`` says what the figure shows and what to see in it, with the numbers that matter (an
+    f-string is fine: it is computed when the cell runs). ``caption`` (optional, plain text)
+    is printed under the figure in the HTML book and in the PDF. In the built HTML the figure's
+    ``<img>`` gets ``alt`` (via ``_ext/accessible_figures.py``); the PDF and JupyterLab show the
+    same PNG as ``plt.show()`` would.
+
+    Args:
+        fig: the figure (default: the current one).
+        alt: the text alternative: what the figure shows and its main finding.
+        caption: an optional caption, shown to every reader.
+    """
+    from IPython.display import display
+
+    fig = plt.gcf() if fig is None else fig
+    data, metadata = figure_bundle(fig, alt, caption)
+    plt.close(fig)
+    display(data, metadata=metadata, raw=True)

@@ -8,10 +8,19 @@ faked). With two controls, an outer stack selects on the first and each inner st
 
 Keep the computation in a pure function (``compute(**params) -> data``) that tests can call for
 every control value and time; the explorer only draws.
+
+Every reader (issue 15): each frame is an ``<img>`` with its own alt text (``describe(**params)``,
+shown to screen readers and announced when the slider moves: the frames sit in an ``aria-live``
+region), and the explorer prints: its mime bundle also holds the default frame as ``image/png``
+with a caption saying what the sliders would change, which the PDF (LaTeX builder) shows instead of
+the widget. See :func:`frame_explorer`.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,7 +30,13 @@ import matplotlib.pyplot as plt
 
 from .plots import figure_to_png
 
-__all__ = ["frame_explorer", "render_frames"]
+__all__ = ["FrameExplorer", "frame_explorer", "frame_html", "render_frames"]
+
+# CSS classes the book's widget shim (scripts/web/widgets-config.js) and tests look for.
+EXPLORER_CLASS = "dr-explorer"  # the whole explorer: sliders get accessible names and values
+FRAMES_CLASS = "dr-frames"  # the Stack of frames: made an aria-live region
+VALUE_CLASS = "dr-value"  # the Stack of value labels beside a slider: the slider's aria-valuetext
+GENERIC_CLASS = "dr-generic-alt"  # a frame whose alt text is the generic default (no describe=)
 
 
 def _fmt(value: Any) -> str:
@@ -61,8 +76,69 @@ def _slider(name: str, values: Sequence[Any], label: str | None, start: int) -> 
 
 def _value_labels(slider: W.IntSlider, values: Sequence[Any]) -> W.Stack:
     labels = W.Stack([W.Label(_fmt(v)) for v in values], selected_index=slider.value)
+    labels.add_class(VALUE_CLASS)
     W.jslink((slider, "value"), (labels, "selected_index"))
     return labels
+
+
+def _setting(names: Sequence[str], labels: dict[str, str], combo: Sequence[Any]) -> str:
+    return ", ".join(f"{labels.get(n, n)} {_fmt(v)}" for n, v in zip(names, combo, strict=True))
+
+
+def frame_html(png: bytes, alt: str, width: str = "640px", generic: bool = False) -> str:
+    """One explorer frame: an ``<img>`` of the PNG (a data URI) with its alt text.
+
+    ipywidgets' ``Image`` cannot carry alt text (its ``tooltip`` even breaks its view in the HTML
+    manager), so frames are ``HTML`` widgets holding an ``<img>``; they show the same in
+    JupyterLab and in the static book. ``generic`` marks a frame whose alt text is only the
+    generic default, which the browser tests report."""
+    cls = f' class="{GENERIC_CLASS}"' if generic else ""
+    b64 = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img{cls} src="data:image/png;base64,{b64}" alt="{html.escape(" ".join(alt.split()))}" '
+        f'style="width: {html.escape(width)}; max-width: 100%; height: auto">'
+    )
+
+
+class FrameExplorer(W.VBox):
+    """A :func:`frame_explorer`: a ``VBox`` (sliders, frames) that also prints.
+
+    Its mime bundle adds the default frame as ``image/png``, with alt text and a caption in the
+    output metadata (read by the book's ``_ext/accessible_figures.py``). MyST-NB's render priority
+    picks the widget view for HTML and ``image/png`` for LaTeX, so the PDF shows the default
+    frame as a captioned figure instead of the widget's text repr; JupyterLab shows the widget.
+    """
+
+    def __init__(self, children: Sequence[W.Widget], print_png: bytes, print_alt: str,
+                 print_caption: str, **kwargs: Any) -> None:
+        super().__init__(children, **kwargs)
+        self.print_png = print_png
+        self.print_alt = print_alt
+        self.print_caption = print_caption
+
+    def __repr__(self) -> str:
+        # The plain-text form of a VBox, as in the notebooks' committed outputs (compared by nbval).
+        return "VBox" + super().__repr__()[len(type(self).__name__):]
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
+        data = super()._repr_mimebundle_(**kwargs)
+        data["image/png"] = base64.b64encode(self.print_png).decode("ascii")
+        return data, {"image/png": {"alt": self.print_alt, "caption": self.print_caption}}
+
+
+def _print_caption(names: Sequence[str], controls: dict[str, Sequence[Any]], labels: dict[str, str],
+                   combo: Sequence[Any], caption: str | None) -> str:
+    def values(n: str) -> str:
+        vals = list(controls[n])
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals) and len(vals) > 6:
+            return f"{_fmt(vals[0])} to {_fmt(vals[-1])}, {len(vals)} values"
+        return ", ".join(_fmt(v) for v in vals)
+
+    ranges = [f"{labels.get(n, n)} ({values(n)})" for n in names]
+    sliders = "a slider changes " if len(names) == 1 else "sliders change "
+    auto = (f"Explorer shown at {_setting(names, labels, combo)}. In the HTML book and in JupyterLab, "
+            f"{sliders}{' and '.join(ranges)}.")
+    return f"{caption.strip()} {auto}" if caption else auto
 
 
 def frame_explorer(
@@ -73,7 +149,10 @@ def frame_explorer(
     start: dict[str, Any] | None = None,
     dpi: int = 80,
     width: str = "640px",
-) -> W.VBox:
+    describe: Callable[..., str] | None = None,
+    caption: str | None = None,
+    print_dpi: int = 150,
+) -> FrameExplorer:
     """An explorer over one or two controls built from precomputed frames.
 
     Args:
@@ -83,9 +162,18 @@ def frame_explorer(
         start: initial value per control (default: the first value).
         dpi: resolution of the frames.
         width: CSS width of the displayed images.
+        describe: ``describe(**params) -> str``, the alt text of the frame for those values: what
+            it shows and what to see, with its numbers (screen readers read it, and announce it
+            when the slider moves). Default: a generic text naming the setting only, which the
+            browser tests report as not meaningful.
+        caption: printed edition: the start of the caption under the default frame (the PDF shows
+            that frame instead of the widget); a sentence naming the setting shown and what each
+            slider would change is appended.
+        print_dpi: resolution of the printed default frame.
 
     Returns:
-        A ``VBox`` with the sliders and the image stack; works without a kernel once displayed.
+        A :class:`FrameExplorer` (a ``VBox``) with the sliders and the frames; works without a
+        kernel once displayed, and prints its default frame.
     """
     names = list(controls)
     if not 1 <= len(names) <= 2:
@@ -96,10 +184,23 @@ def frame_explorer(
     labels = labels or {}
     start = start or {}
     idx = {n: list(controls[n]).index(start[n]) if n in start else 0 for n in names}
-    frames = render_frames(draw, controls, dpi=dpi)
+    default = tuple(controls[n][idx[n]] for n in names)
+    frames: dict[tuple, bytes] = {}
+    alts: dict[tuple, str] = {}
+    print_png = b""
+    for combo in itertools.product(*(controls[n] for n in names)):
+        params = dict(zip(names, combo, strict=True))
+        fig = draw(**params)
+        if combo == default:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=print_dpi, bbox_inches="tight", metadata={"Software": None})
+            print_png = buf.getvalue()
+        frames[combo] = figure_to_png(fig, dpi=dpi)
+        generic = f"Explorer frame for {_setting(names, labels, combo)}."
+        alts[combo] = describe(**params) if describe else generic
 
-    def image(combo: tuple) -> W.Image:
-        return W.Image(value=frames[combo], format="png", layout=W.Layout(width=width))
+    def image(combo: tuple) -> W.HTML:
+        return W.HTML(frame_html(frames[combo], alts[combo], width, generic=describe is None))
 
     sliders = {n: _slider(n, controls[n], labels.get(n), idx[n]) for n in names}
     rows = [W.HBox([sliders[n], _value_labels(sliders[n], controls[n])]) for n in names]
@@ -116,4 +217,12 @@ def frame_explorer(
             inner.append(s)
         stack = W.Stack(inner, selected_index=idx[first])
         W.jslink((sliders[first], "value"), (stack, "selected_index"))
-    return W.VBox([*rows, stack])
+    stack.add_class(FRAMES_CLASS)
+    explorer = FrameExplorer(
+        [*rows, stack],
+        print_png=print_png,
+        print_alt=alts[default],
+        print_caption=_print_caption(names, controls, labels, default, caption),
+    )
+    explorer.add_class(EXPLORER_CLASS)
+    return explorer
