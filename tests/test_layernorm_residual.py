@@ -252,3 +252,14 @@ def test_existing_networks_are_unchanged():
     r = MLP([2, 8, 8, 3], "relu", seed=0, residual=True)
     c = MLP([2, 8, 8, 3], "relu", seed=0)
     assert all(np.array_equal(p, q) for p, q in zip(r.params(), c.params(), strict=True))
+
+
+def test_layernorm_removes_a_bias_shift_common_to_all_units():
+    """Chapter 4's negative-bias setting shifts every hidden bias by the same amount: the row mean
+    removes it exactly, so a layer-normalised net is not killed by it (unlike a plain one)."""
+    X, _ = data.spirals(100, seed=0)
+    a = MLP([2, 16, 16, 3], norm="layer", seed=0)
+    b = MLP([2, 16, 16, 3], norm="layer", seed=0, bias=[-1.0, -1.0, 0.0])
+    assert np.allclose(a.forward(X), b.forward(X), rtol=0, atol=1e-9)
+    plain = MLP([2, 16, 16, 3], seed=0, bias=[-1.0, -1.0, 0.0])
+    assert diagnostics.network_dead_fraction(plain, X) > diagnostics.network_dead_fraction(b, X)
