@@ -19,7 +19,7 @@ from dying_relu import MLP, SGD, Adam, Momentum, data, diagnostics, fit, optim, 
 from dying_relu import activations as A
 from dying_relu import init as I  # noqa: N812
 from dying_relu.blas import blas_threads, pin_threads
-from dying_relu.nn import BatchNorm
+from dying_relu.nn import BatchNorm, LayerNorm, Residual
 from dying_relu.train import LossBlowupWarning, evaluate
 
 X, Y = data.spirals(40, seed=0)
@@ -91,7 +91,21 @@ CASES: list[tuple[str, Callable[[], object], type[BaseException], str]] = [
     ("mlp-bn-no-hidden", lambda: MLP([2, 3], batchnorm=True), ValueError, "needs a hidden layer"),
     ("mlp-bn-list-length", lambda: MLP([2, 8, 3], batchnorm=[True, False]), ValueError, "give one or 1"),
     ("mlp-bn-and-norm", lambda: MLP([2, 8, 3], batchnorm=True, norm="batch"), ValueError, "not both"),
-    ("mlp-unknown-norm", lambda: MLP([2, 8, 3], norm="layer"), ValueError, "unknown normalisation.*batch"),
+    ("mlp-unknown-norm", lambda: MLP([2, 8, 3], norm="group"), ValueError,
+     "unknown normalisation.*batch, layer"),
+    ("mlp-layernorm-width-one", lambda: MLP([2, 1, 3], norm="layer"), ValueError,
+     "2 or more units.*widen the layer"),
+    ("layernorm-width-one", lambda: LayerNorm(1, np.float64), ValueError, "2 or more units"),
+    ("layernorm-eps-zero", lambda: LayerNorm(4, np.float64, eps=0.0), ValueError,
+     "eps must be a finite number > 0"),
+    ("mlp-residual-no-hidden", lambda: MLP([2, 3], residual=True), ValueError, "needs a hidden layer"),
+    ("mlp-residual-no-square-layer", lambda: MLP([2, 8, 3], residual=True), ValueError,
+     "no hidden layer.*equal input and output widths.*drop the flag"),
+    ("mlp-residual-flag-on-unequal-widths", lambda: MLP([2, 8, 8, 3], residual=[True, True]), ValueError,
+     r"hidden layer 0 \(2 -> 8\).*set its flag to False"),
+    ("mlp-residual-list-length", lambda: MLP([2, 8, 8, 3], residual=[True]), ValueError, "give one or 2"),
+    ("residual-not-square", lambda: Residual(np.zeros((3, 4)), np.zeros(4), A.get("relu")), ValueError,
+     "needs as many outputs as inputs"),
     ("mlp-int-dtype", lambda: MLP([2, 8, 3], dtype=np.int32), ValueError, "float32 or float64"),
     ("mlp-unknown-activation", lambda: MLP([2, 8, 3], "rleu"), ValueError, "relu"),
     ("mlp-unknown-init", lambda: MLP([2, 8, 3], init="kaiming"), ValueError, "known:.*he"),

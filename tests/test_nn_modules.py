@@ -122,7 +122,7 @@ class _Center(nn.Module):
 
 
 def test_a_new_normalisation_is_a_class_and_a_registry_entry(monkeypatch):
-    """Chapter 5's layer normalisation will go in like this: no change to Dense or MLP."""
+    """Chapter 5's layer normalisation went in like this: no change to Dense or MLP."""
     monkeypatch.setitem(nn.NORMS, "center", _Center)
     X, y = data.spirals(40, seed=0)
     net = MLP([2, 6, 5, 3], "tanh", norm="center", seed=0)
@@ -130,8 +130,8 @@ def test_a_new_normalisation_is_a_class_and_a_registry_entry(monkeypatch):
     assert len(net.params()) == 3 * 2 + 2 and net.hidden[0].g is net.hidden[0].norm.g
     assert max(network_gradient_error(net, X, y)) < 1e-6
     fit(net, X, y, optimizer=SGD(0.1), epochs=2, batch_size=8)  # trains end to end
-    with pytest.raises(ValueError, match="known: batch, center"):
-        MLP([2, 6, 3], norm="layer")
+    with pytest.raises(ValueError, match="known: batch, center, layer"):
+        MLP([2, 6, 3], norm="group")
 
 
 class _Residual:

@@ -102,6 +102,12 @@ def dead_mask(net: MLP, X: np.ndarray) -> list[np.ndarray]:
     Runs a forward pass on ``X``, so afterwards each layer's ``z`` and ``h`` hold its values (a
     batch-normalised network in training mode normalises with the statistics of ``X``; its running
     statistics are left unchanged).
+
+    ``z`` is always the activation's input: after batch or layer normalisation it is the
+    normalised, scaled and shifted value (``gamma * xhat + beta``), and in a residual block
+    (``MLP(..., residual=True)``) it is the block's pre-activation, not its output ``x + f(z)``. A
+    dead unit of a residual block passes no gradient to its weights, but the block still passes
+    its input on through the identity path.
     """
     with net.frozen_statistics():
         net.forward(X)

@@ -23,7 +23,7 @@ How the network is built (micrograd's shape, PyTorch's ``Sequential``)
 
     Adding a layer kind is adding a class (and a gradient check in the tests), not a branch in the
     others: a normalisation is a :class:`Module` registered in :data:`NORMS` and chosen with
-    ``MLP(..., norm=name)`` (Chapter 5's layer normalisation goes there); an activation with
+    ``MLP(..., norm=name)`` (Chapter 5's :class:`LayerNorm` is ``"layer"``); an activation with
     learned parameters is a :class:`Module` registered in :data:`ACTIVATION_LAYERS` under the
     activation's name; a block of another shape (a residual connection, ``h = x + f(x)``) is a new
     layer class with the same five methods as :class:`Dense` (``forward``, ``backward``,
@@ -54,6 +54,22 @@ evaluation mode. Such layers add ``gamma`` and ``beta`` to ``params()`` (and ``d
 to ``grads()``) after their ``b`` (and before a PReLU ``alpha``). In training mode ``b`` has no
 effect at all (the batch mean removes it), so its gradient is zero up to rounding. Layers without
 batch normalisation compute exactly what they did before.
+
+Layer normalisation (Ba et al. 2016; Chapter 5): ``MLP(..., norm="layer")`` normalises each
+example's raw pre-activation ``u`` over the layer's units (per example, not per batch; no running
+statistics, the same in training and evaluation mode, a batch of one is fine), then
+``z = gamma * xhat + beta`` as above (:class:`LayerNorm`; ``gamma``, ``beta``, ``xhat``, ``du`` are
+views of the layer). ``z`` is still what enters the activation, so a unit is dead (for
+:func:`dying_relu.diagnostics.dead_mask`) when its post-norm ``z <= 0`` on every example. Layers of
+one unit are refused (a row of one value is its own mean).
+
+Residual connections (He et al. 2016; Chapter 5): ``MLP(..., residual=True)`` makes every hidden
+layer whose input and output widths match a :class:`Residual` block, ``out = x + h`` with
+``h = f(z)``; the other layers stay plain (no projection is ever added; an explicit per-layer flag
+on a layer whose widths differ is an error). ``x``, ``u``, ``z``, ``h``, ``dz``, ``dW``, ``db`` keep
+their meanings (``h`` is the activation's output, not the block output, and ``dead_mask`` still
+tests ``z``); the block output, which the next layer reads as its ``x``, is ``layer.out``. The
+backward pass adds the identity path's gradient: ``dx = d_out @ ... (the layer's own) + d_out``.
 """
 
 from __future__ import annotations
@@ -76,9 +92,11 @@ __all__ = [
     "ActivationLayer",
     "BatchNorm",
     "Dense",
+    "LayerNorm",
     "Linear",
     "Module",
     "PReLU",
+    "Residual",
     "check_finite",
 ]
 
@@ -278,6 +296,90 @@ class BatchNorm(Module):
         return f"BatchNorm({self.gamma.shape[0]}, momentum={self.momentum:g}, eps={self.eps:g})"
 
 
+class LayerNorm(Module):
+    """Layer normalisation (Ba, Kiros and Hinton 2016; Chapter 5) of ``u (n, units)`` per example.
+
+    Each example's row is normalised over its ``units`` pre-activations, then scaled and shifted
+    per unit by learned ``gamma`` and ``beta`` (shape ``(units,)``, started at 1 and 0)::
+
+        mean_i = mean_j u_ij     var_i = mean_j (u_ij - mean_i)**2     (biased, over units)
+        xhat = (u - mean_i) / sqrt(var_i + eps)        z = gamma * xhat + beta
+
+    Unlike :class:`BatchNorm` there are no batch statistics: an example's output never depends on
+    the rest of its batch, there are no running statistics, training and evaluation mode compute
+    the same thing, and a batch of one example is fine. A constant row (``var_i = 0``) gives
+    ``xhat = 0`` and ``z = beta`` (no NaN: ``eps > 0``). Width 1 is refused: the only unit of a
+    row is its own mean, so ``xhat`` would be 0 for every input and nothing would pass.
+
+    ``xhat (n, units)`` and ``du = dL/du`` (after a backward pass) are kept, as in batch norm.
+    """
+
+    param_names = ("gamma", "beta")
+    grad_names = ("dgamma", "dbeta")
+
+    def __init__(self, units: int, dtype: np.dtype, eps: float = 1e-5) -> None:
+        super().__init__()
+        if int(units) < 2:
+            raise ValueError(
+                f"Layer normalisation needs a layer of 2 or more units, got {units}: over a single "
+                "unit the row is its own mean, so the output is beta whatever the input and no "
+                "gradient passes. Widen the layer, or use norm=None (or 'batch') for it."
+            )
+        if not (np.isfinite(eps) and eps > 0):
+            raise ValueError(f"The layer-norm eps must be a finite number > 0 (default 1e-5), got {eps}.")
+        dt = np.dtype(dtype)
+        self.eps = float(eps)
+        self.gamma, self.beta = np.ones(units, dt), np.zeros(units, dt)
+        self.dgamma, self.dbeta = np.zeros(units, dt), np.zeros(units, dt)
+        self.xhat: np.ndarray | None = None
+        self._inv_std: np.ndarray | None = None
+
+    def forward(self, u: np.ndarray) -> np.ndarray:
+        """``xhat`` normalised over each row's units, ``z = gamma xhat + beta`` ``(n, units)``."""
+        n, units = u.shape[0], self.gamma.shape[0]
+        if n != self._n:
+            dt = self.gamma.dtype
+            self.out = np.empty((n, units), dt)
+            self.xhat = np.empty((n, units), dt)
+            self._dx = np.empty((n, units), dt)
+            self._n = n
+        self.x = u
+        mean = u.mean(axis=1, keepdims=True)
+        np.subtract(u, mean, out=self.xhat)
+        var = np.mean(self.xhat * self.xhat, axis=1, keepdims=True)
+        self._inv_std = 1.0 / np.sqrt(var + self.gamma.dtype.type(self.eps))  # (n, 1)
+        self.xhat *= self._inv_std
+        np.multiply(self.xhat, self.gamma, out=self.out)
+        self.out += self.beta
+        return self.out
+
+    def backward(self, d_out: np.ndarray, need_dx: bool = True) -> np.ndarray:
+        """From ``dz = dL/dz`` fill ``dgamma``, ``dbeta`` and return ``du = dL/du``.
+
+        With ``g = dz * gamma`` and ``D`` units, per row (the batch-norm formula with the roles of
+        examples and units swapped): ``du = inv_std / D * (D g - sum_j g - xhat * sum_j g xhat)``.
+        """
+        dz, xhat = d_out, self.xhat
+        np.sum(dz * xhat, axis=0, out=self.dgamma)
+        np.sum(dz, axis=0, out=self.dbeta)
+        g = dz * self.gamma
+        units = g.shape[1]
+        du = g * units
+        du -= g.sum(axis=1, keepdims=True)
+        du -= xhat * (g * xhat).sum(axis=1, keepdims=True)
+        du *= self._inv_std / units
+        np.copyto(self._dx, du)
+        return self._dx
+
+    @property
+    def du(self) -> np.ndarray | None:
+        """``dL/du`` from the last backward pass."""
+        return self._dx
+
+    def __repr__(self) -> str:
+        return f"LayerNorm({self.gamma.shape[0]}, eps={self.eps:g})"
+
+
 class ActivationLayer(Module):
     """``h = f(z)`` for an :class:`~dying_relu.activations.Activation` ``f``; backward ``dz = dh * f'(z)``
     (the activation's own backward rule). The identity keeps ``h`` as the very array ``z``."""
@@ -360,7 +462,7 @@ class PReLU(ActivationLayer):
 
 
 #: Normalisations between ``Linear`` and the activation, by name: ``cls(units, dtype)``.
-NORMS: dict[str, type[Module]] = {"batch": BatchNorm}
+NORMS: dict[str, type[Module]] = {"batch": BatchNorm, "layer": LayerNorm}
 #: Activations with their own module (learned parameters), by activation name:
 #: ``cls(activation, units, dtype)``; every other activation uses :class:`ActivationLayer`.
 ACTIVATION_LAYERS: dict[str, type[ActivationLayer]] = {"prelu": PReLU}
@@ -418,7 +520,8 @@ class Dense:
                 raise ValueError("Normalisation is for hidden layers, not the linear output layer.")
             if norm not in NORMS:
                 raise ValueError(f"Unknown normalisation {norm!r}; known: {', '.join(sorted(NORMS))}.")
-            kwargs = {"momentum": momentum, "eps": eps} if NORMS[norm] is BatchNorm else {}
+            kwargs = ({"momentum": momentum, "eps": eps} if NORMS[norm] is BatchNorm
+                      else {"eps": eps} if NORMS[norm] is LayerNorm else {})
             self.norm = NORMS[norm](units, dtype, **kwargs)
             modules.append(self.norm)
         self.act = ACTIVATION_LAYERS.get(activation.name, ActivationLayer)(activation, units, dtype)
@@ -528,6 +631,16 @@ class Dense:
     def batchnorm(self) -> bool:
         return isinstance(self.norm, BatchNorm)
 
+    @property
+    def residual(self) -> bool:
+        """True for a :class:`Residual` block (``out = x + h``); a plain layer's output is ``h``."""
+        return False
+
+    @property
+    def out(self) -> np.ndarray | None:
+        """What the next layer reads as its ``x``: ``h`` here, ``x + h`` in a :class:`Residual` block."""
+        return self.act.out
+
     def __getattr__(self, name: str) -> object:
         # only called for names that are not found normally: look them up on the modules
         if name.startswith("__") or "modules" not in self.__dict__:
@@ -552,6 +665,68 @@ class Dense:
     def __repr__(self) -> str:
         bn = ", batchnorm" if self.batchnorm else ""
         return f"Dense({self.fan_in} -> {self.fan_out}, {self.activation.label}{bn})"
+
+
+class Residual(Dense):
+    """A residual block (He et al. 2016; Chapter 5): ``out = x + f(norm(x @ W + b))`` around a
+    square :class:`Dense` layer (``fan_in == fan_out``; anything else is refused).
+
+    The block is a :class:`Dense` layer with an identity path added, so every view keeps its
+    meaning: ``x`` the block input, ``u``/``z`` the (normalised) pre-activation that enters the
+    activation (what :func:`dying_relu.diagnostics.dead_mask` tests), ``h = f(z)`` the
+    *activation's* output (not the block output), ``dz``, ``dW``, ``db`` as before. The block
+    output ``x + h``, which the next layer reads as its ``x``, is :attr:`out` ``(n, fan_out)``.
+
+    Backward: the gradient of the identity path is added, ``dx = dx_inner + d_out``, where
+    ``dx_inner`` is the Dense layer's own input gradient; ``dh = d_out`` (``out = x + h``).
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, activation: _act.Activation, *args, **kwargs) -> None:
+        if W.ndim != 2 or W.shape[0] != W.shape[1]:
+            raise ValueError(
+                f"A residual block x + f(x) needs as many outputs as inputs, got W of shape {W.shape}. "
+                "Give the layer equal widths (e.g. MLP([2, 16, 16, 16, 3], residual=True) puts the "
+                "identity path around the 16 -> 16 layers only), or set its residual flag to False."
+            )
+        if activation.name == "identity":
+            raise ValueError("A residual block is for hidden layers, not the linear output layer.")
+        super().__init__(W, b, activation, *args, **kwargs)
+        object.__setattr__(self, "_res_n", -1)
+        object.__setattr__(self, "_res_out", None)
+        object.__setattr__(self, "_res_dx", None)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """``out = x + h`` with ``h = f(norm(x @ W + b))``; returns ``out (n, fan_out)`` (a reused buffer)."""
+        n = x.shape[0]
+        if n != self._res_n:
+            shape = (n, self.fan_out)
+            object.__setattr__(self, "_res_out", np.empty(shape, self.W.dtype))
+            object.__setattr__(self, "_res_dx", np.empty(shape, self.W.dtype))
+            object.__setattr__(self, "_res_n", n)
+        h = super().forward(x)
+        np.add(x, h, out=self._res_out)
+        return self._res_out
+
+    def backward(self, dh: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """Given ``dL/d(out)``, fill the inner layer's gradients; return ``dL/dx`` = the inner
+        layer's input gradient plus ``dL/d(out)`` (the identity path), or None."""
+        inner = super().backward(dh, need_dx)
+        if not need_dx:
+            return None
+        np.add(inner, dh, out=self._res_dx)
+        return self._res_dx
+
+    @property
+    def out(self) -> np.ndarray | None:
+        """The block output ``x + h`` of the last forward pass ``(n, fan_out)``."""
+        return self._res_out
+
+    @property
+    def residual(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "Residual(" + super().__repr__() + ")"
 
 
 def _per_layer(spec, n: int, what: str) -> list:
@@ -591,9 +766,16 @@ class MLP:
         batchnorm: batch-normalise the hidden pre-activations (see the module docstring): False
             (default), True for every hidden layer, or a list with one flag per hidden layer.
             Needs at least one hidden layer (the linear output layer is never normalised).
-        norm: the same with any normalisation of :data:`NORMS` by name (``"batch"``): None
-            (default), a name for every hidden layer, or a list with one name (or None) per hidden
-            layer. Give ``batchnorm`` or ``norm``, not both.
+        norm: the same with any normalisation of :data:`NORMS` by name (``"batch"``,
+            ``"layer"``): None (default), a name for every hidden layer, or a list with one name
+            (or None) per hidden layer. Give ``batchnorm`` or ``norm``, not both. ``"layer"``
+            (:class:`LayerNorm`) needs hidden layers of 2 or more units.
+        residual: identity paths ``out = x + h`` (:class:`Residual` blocks): False (default);
+            True for every hidden layer whose input and output widths match (the others, e.g. a
+            first layer 2 -> 16, stay plain layers: no projection is added); or a list with one
+            flag per hidden layer, where True on a layer whose widths differ is an error. The
+            linear output layer never has one. ``layer.h`` stays the activation's output
+            ``f(z)``; the block output is ``layer.out``.
 
     Example:
         >>> net = MLP([2, 16, 16, 3], "relu", seed=0)
@@ -613,6 +795,7 @@ class MLP:
         dtype: type | np.dtype = np.float64,
         batchnorm: bool | Sequence[bool] = False,
         norm: str | None | Sequence[str | None] = None,
+        residual: bool | Sequence[bool] = False,
     ) -> None:
         sizes = list(sizes)
         if any(isinstance(s, bool | np.bool_) for s in sizes):
@@ -640,6 +823,7 @@ class MLP:
         inits = [_init.get(s) for s in _per_layer(init, n_layers, "init")]
         biases = _per_layer(bias, n_layers, "bias")
         norms = _norms(batchnorm, norm, n_layers - 1) + [None]
+        residuals = _residuals(residual, sizes) + [False]
         self.rng = _seeding.rng(seed, rng)
         self.sizes = list(sizes)
         self._init_spec = init
@@ -654,7 +838,8 @@ class MLP:
                     f"({fan_in}, {fan_out})."
                 )
             b = _bias_init(biases[i], fan_out, self.rng, self.dtype)
-            self.layers.append(Dense(W, b, acts[i], norm=norms[i]))
+            kind = Residual if residuals[i] else Dense
+            self.layers.append(kind(W, b, acts[i], norm=norms[i]))
 
     # -- structure ------------------------------------------------------------------------------
 
@@ -824,7 +1009,41 @@ class MLP:
         acts = sorted({layer.activation.label for layer in self.hidden})
         arch = "-".join(str(s) for s in self.sizes)
         bn = ", batchnorm" if any(layer.batchnorm for layer in self.layers) else ""
+        if any(isinstance(layer, Dense) and isinstance(layer.norm, LayerNorm) for layer in self.layers):
+            bn += ", layernorm"
+        if any(getattr(layer, "residual", False) for layer in self.layers):
+            bn += ", residual"
         return f"MLP({arch}, {'/'.join(acts) or 'linear'}{bn}, {self.dtype.name})"
+
+
+def _residuals(residual, sizes: list[int]) -> list[bool]:
+    """One residual flag per hidden layer: True alone means every hidden layer with equal widths;
+    an explicit list must not ask for an identity path where the widths differ."""
+    n_hidden = len(sizes) - 2
+    square = [sizes[i] == sizes[i + 1] for i in range(n_hidden)]
+    if isinstance(residual, list | tuple):
+        flags = [bool(f) for f in _per_layer(residual, n_hidden, "residual")]
+        bad = [i for i, (f, sq) in enumerate(zip(flags, square, strict=True)) if f and not sq]
+        if bad:
+            i = bad[0]
+            raise ValueError(
+                f"residual=True for hidden layer {i} ({sizes[i]} -> {sizes[i + 1]}), but an identity "
+                "path x + f(x) needs equal input and output widths. Set its flag to False, or pass "
+                "residual=True alone to add identity paths wherever the widths match."
+            )
+        return flags
+    if residual and n_hidden == 0:
+        raise ValueError(
+            "residual=True needs a hidden layer, but this network has none (sizes of length 2): "
+            "the linear output layer never has an identity path."
+        )
+    if residual and not any(square):
+        raise ValueError(
+            f"residual=True, but no hidden layer of {sizes} has equal input and output widths, so "
+            "there is nowhere to put an identity path x + f(x). Add a layer of the same width "
+            "(e.g. [2, 16, 16, 3]) or drop the flag."
+        )
+    return [bool(residual) and sq for sq in square]
 
 
 def _norms(batchnorm, norm, n_hidden: int) -> list[str | None]:
