@@ -17,6 +17,10 @@ What it does, mechanically (nothing else in the notebook changes; outputs are ke
    learner live), and every cell inside, markdown too, is folded in JupyterLab
    (``metadata.jupyter.source_hidden``). Code outputs stay visible: live they hold the button.
 
+4. Notebook metadata ``mystnb.execution_mode: inline``: MyST-NB runs this notebook cell by cell
+   while it renders it, which is what ``{eval}`` needs; the other chapters keep the book's
+   ``execute_notebooks: force``. (``nb_eval_name_regex`` in _config.yml lets ``V["..."]`` through.)
+
 The conversion is idempotent: a converted notebook converts to itself.
 """
 
@@ -84,6 +88,8 @@ def convert_markdown(text: str, report: Report) -> str:
 def convert_notebook(nb: dict) -> tuple[dict, Report]:
     """Apply rules 1-3 to a notebook (a dict as read from JSON); returns it and a report."""
     report = Report()
+    mystnb = nb.setdefault("metadata", {}).setdefault("mystnb", {})
+    mystnb["execution_mode"] = "inline"
     label: str | None = None  # inside a gated solution: its exercise's label
     for cell in nb.get("cells", []):
         text = _source(cell)

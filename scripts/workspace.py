@@ -72,7 +72,7 @@ def open_sessions() -> list[tuple[str, Path]]:
         token = server.get("token", "")
         root = Path(server.get("root_dir") or server.get("notebook_dir") or ".")
         try:
-            with urllib.request.urlopen(f"{url.rstrip('/')}/api/sessions?token={token}", timeout=5) as r:
+            with urllib.request.urlopen(f"{url.rstrip('/')}/api/sessions?token={token}", timeout=20) as r:
                 sessions = json.loads(r.read())
         except (OSError, ValueError):
             continue

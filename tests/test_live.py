@@ -152,6 +152,7 @@ def test_convert_fixture():
     # the solution-start cell itself, the exercise and the cells after the solution stay open
     for i in (4, 5, 8, 9):
         assert "source_hidden" not in cells[i]["metadata"].get("jupyter", {}), i
+    assert out["metadata"]["mystnb"] == {"execution_mode": "inline"}
     again, _ = conv.convert_notebook(copy.deepcopy(out))
     assert again == out
 

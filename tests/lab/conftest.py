@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +62,15 @@ class Lab:
 
     def api(self, path: str) -> object:
         """GET /api/PATH as JSON."""
-        with urllib.request.urlopen(f"{self.url}api/{path}?token={self.token}", timeout=10) as r:
-            return json.loads(r.read())
+        for attempt in range(3):  # a busy machine: the server may answer 500 while it starts a kernel
+            try:
+                with urllib.request.urlopen(f"{self.url}api/{path}?token={self.token}", timeout=20) as r:
+                    return json.loads(r.read())
+            except urllib.error.HTTPError:
+                if attempt == 2:
+                    raise
+                time.sleep(1)
+        return None
 
     def open_url(self, notebook: str) -> str:
         """The URL that opens a notebook of the lab's folder."""

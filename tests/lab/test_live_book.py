@@ -2,8 +2,9 @@
 
 The fixture (tests/lab/fixtures/glue_fixture.ipynb, written like a chapter) is converted by
 scripts/convert_live.py and built in a temporary mini-book with the course's settings and
-``execute_notebooks: inline`` (what {eval} needs), warnings as errors. One build, about 30-60 s on
-a busy machine; ``python tests/lab/minibook.py force|inline NB`` times a mode by hand.
+the book's ``execute_notebooks: force``: the converted notebook asks for inline execution (what
+{eval} needs) in its own metadata, as a converted chapter will. Warnings are errors. One build,
+about 50-90 s on a busy machine; ``python tests/lab/minibook.py force|inline NB`` times a mode.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def built(tmp_path_factory):
     import convert_live
 
     assert convert_live.main(["--out", str(conv), str(minibook.FIXTURES / "glue_fixture.ipynb")]) == 0
-    book = minibook.make_book(tmp / "book", [conv / "glue_fixture.ipynb"], mode="inline")
+    book = minibook.make_book(tmp / "book", [conv / "glue_fixture.ipynb"], mode="force")
     result, seconds = minibook.build(book)
     print(f"mini-book built in {seconds:.1f} s")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
