@@ -21,6 +21,11 @@ What it does, mechanically (nothing else in the notebook changes; outputs are ke
    while it renders it, which is what ``{eval}`` needs; the other chapters keep the book's
    ``execute_notebooks: force``. (``nb_eval_name_regex`` in _config.yml lets ``V["..."]`` through.)
 
+5. Written notebooks get ``ruff check --fix --select I`` (the import moves among the library's
+   own imports, where isort wants it). Imports used only inside solutions then look unused to
+   ruff (it does not read cells under a cell magic): ``ruff check`` names them; give them a
+   ``# noqa: F401`` by hand.
+
 The conversion is idempotent: a converted notebook converts to itself.
 """
 
@@ -34,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 IMPORT_OLD = re.compile(r"^from myst_nb import glue[ \t]*$", re.MULTILINE)
-IMPORT_NEW = "from dying_relu.live import V, glue"
+IMPORT_NEW = "from dying_relu.live import V, glue  # noqa: F401 (V is read by the prose's {eval})"
 # {glue:text}`KEY:FMT`, {glue}`KEY` (the key may not contain a backtick)
 GLUE_TEXT = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
 GLUE_OTHER = re.compile(r"\{glue:(md|figure|math|any)\}`([^`]+)`")
@@ -128,6 +133,17 @@ def write_notebook(nb: dict, path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def sort_imports(path: Path) -> None:
+    """``ruff check --fix --select I PATH`` with the project's settings, if ruff is installed."""
+    import shutil
+    import subprocess
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff:
+        subprocess.run([ruff, "check", "--quiet", "--fix", "--select", "I", str(path)],
+                       cwd=Path(__file__).resolve().parents[1], check=False, capture_output=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: convert in place, into --out, or --check."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -150,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             write_notebook(nb, args.out / path.name)
+            sort_imports(args.out / path.name)
         elif changed:
             write_notebook(nb, path)
+            sort_imports(path)
     return status
 
 

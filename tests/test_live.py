@@ -143,7 +143,8 @@ def test_convert_fixture():
     assert "{glue:text}" not in text
     assert report.glue_roles == 5 and report.imports == 1 and report.solution_cells == 1
     cells = out["cells"]
-    assert "from dying_relu.live import V, glue" in cells[1]["source"]
+    assert cells[1]["source"].endswith(conv.IMPORT_NEW)
+    assert conv.IMPORT_NEW.startswith("from dying_relu.live import V, glue  # noqa: F401")
     assert '{eval}`V[\\"fx_root:.4f\\"]`' in text
     solution = cells[6]
     assert solution["source"].startswith("%%solution fx-ex\n")
