@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 IMPORT_OLD = re.compile(r"^from myst_nb import glue[ \t]*$", re.MULTILINE)
-IMPORT_NEW = "from dying_relu.live import V, glue  # noqa: F401 (V is read by the prose's {eval})"
+IMPORT_NEW = "from dying_relu.live import V, glue  # noqa: F401 (V: read by the prose's eval roles)"
 # {glue:text}`KEY:FMT`, {glue}`KEY` (the key may not contain a backtick)
 GLUE_TEXT = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
 GLUE_OTHER = re.compile(r"\{glue:(md|figure|math|any)\}`([^`]+)`")
