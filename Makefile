@@ -6,7 +6,7 @@
 #   make nbval   every chapter re-run under nbval (outputs compared where the CPU cannot change them) and its claims
 #   make matrix  every chapter and its claims under the other numeric profiles (avx2, baseline, threads2, seeds)
 #   make lab     JupyterLab on your own copies of the chapters, in workspace/
-#   make reset CHAPTER=03   fresh copy of one chapter in workspace/ (the old copy is kept, renamed)
+#   make reset CHAPTER=3    fresh copy of one chapter in workspace/ (3, 03 or a name start; old copy kept)
 #   make notebook NB=03     re-run a chapter notebook in place to refresh its committed outputs
 #   make bench   print issue 7's performance figures (benchmarks/run.py; BENCH_ARGS="--torch-python ...")
 #   make torch   add PyTorch (CPU build) to .venv for the dying_relu.torch tests (else they are skipped)
@@ -43,7 +43,7 @@ CHROMIUM := $(shell command -v chromium 2>/dev/null)
 # JupyterLab refuses to run as root without --allow-root (containers, CI machines)
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv torch webassets testassets book pdf print-tex-packages test lint unit nbval outputs matrix browser bench lab reset notebook notebooks clean distclean
+.PHONY: help venv torch webassets testassets book pdf print-tex-packages test lint unit nbval outputs matrix browser labtest bench lab reset notebook notebooks clean distclean
 
 help:
 	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
@@ -116,7 +116,7 @@ print-tex-packages:
 # chapter is executed once; `make nbval` runs nbval with its own kernel.
 test: venv
 	@start=$$(date +%s); failed=""; \
-	for step in lint unit book; do \
+	for step in lint unit labtest book; do \
 	  t0=$$(date +%s); \
 	  if $(MAKE) $$step; then echo ">>> $$step: ok ($$(( $$(date +%s) - t0 )) s)"; \
 	  else echo ">>> $$step: FAILED"; failed="$$failed $$step"; fi; \
@@ -140,7 +140,7 @@ lint: venv
 # pytest exits 5 when it collects no tests (no library tests or no chapters yet): not a failure.
 unit: venv
 	@echo ">>> library and notebook-hygiene tests: pytest tests/ (browser tests run after the build)"
-	env -u DYING_RELU_SEED_OFFSET $(PY) -m pytest tests/ --ignore=tests/browser -q || [ $$? -eq 5 ]
+	env -u DYING_RELU_SEED_OFFSET $(PY) -m pytest tests/ --ignore=tests/browser --ignore=tests/lab -q || [ $$? -eq 5 ]
 
 # nbval with the claims strict (scripts/matrix.py): CPU-independent outputs are compared exactly,
 # the rest (training runs, Monte Carlo estimates, timings) through the claims they back.
@@ -186,6 +186,12 @@ browser: venv
 	if [ -z "$(CHROMIUM)" ]; then echo "$$NO_CHROMIUM_BANNER"; fi; \
 	exit $$status
 
+# A real JupyterLab in headless Chromium (tests/lab): the live fixture, chapter 1's pending list,
+# and a mini-book built from the fixture. Skips without chromium (fails with REQUIRE_BROWSER=1).
+labtest: venv
+	@if [ -z "$(CHROMIUM)" ]; then echo "$$NO_CHROMIUM_BANNER"; fi
+	$(PY) -m pytest tests/lab -q -rs -p no:cacheprovider
+
 # ---------------------------------------------------------------- benchmarks (not part of make test)
 # Timings depend on the machine and its load; benchmarks/README.md records the latest figures.
 BENCH_ARGS ?=
@@ -194,29 +200,15 @@ bench: venv
 
 # ---------------------------------------------------------------- live use
 lab: venv
-	@mkdir -p workspace
-	@for nb in chapters/*.ipynb; do \
-	  [ -e "$$nb" ] || continue; \
-	  dest="workspace/$$(basename "$$nb")"; \
-	  if [ -e "$$dest" ]; then echo "keeping your copy $$dest"; \
-	  else cp "$$nb" "$$dest"; echo "copied $$nb -> $$dest"; fi; \
-	done
-	cd workspace && DYING_RELU_QUIET=0 ../$(BIN)/jupyter lab $(LAB_ARGS)
+	@$(PY) scripts/workspace.py prepare
+	cd workspace && DYING_RELU_QUIET=0 DYING_RELU_LIVE=1 JUPYTERLAB_SETTINGS_DIR=.jupyterlab-settings \
+	  ../$(BIN)/jupyter lab --LabApp.extension_manager=readonly $(LAB_ARGS)
 
-# make reset CHAPTER=03 (any unique start of a file name in chapters/)
-reset:
-	@if [ -z "$(CHAPTER)" ]; then echo "usage: make reset CHAPTER=03" >&2; exit 2; fi
-	@shopt -s nullglob; matches=(chapters/$(CHAPTER)*.ipynb); \
-	if [ $${#matches[@]} -ne 1 ]; then \
-	  echo "CHAPTER=$(CHAPTER) must match exactly one chapters/*.ipynb (found: $${matches[*]:-none})" >&2; exit 2; fi; \
-	src="$${matches[0]}"; name="$$(basename "$$src" .ipynb)"; dest="workspace/$$name.ipynb"; \
-	mkdir -p workspace; \
-	if [ -e "$$dest" ]; then \
-	  stamp="$$(date +%Y%m%d-%H%M%S)"; backup="workspace/$$name.bak-$$stamp.ipynb"; n=1; \
-	  while [ -e "$$backup" ]; do backup="workspace/$$name.bak-$$stamp-$$n.ipynb"; n=$$((n + 1)); done; \
-	  mv "$$dest" "$$backup"; echo "your old copy is kept as $$backup"; \
-	fi; \
-	cp "$$src" "$$dest"; echo "fresh copy: $$dest"
+# make reset CHAPTER=3 (or 03, 03_dead, dead_neurons: one chapter); refuses while the chapter is
+# open in a running JupyterLab (close its tab first)
+reset: venv
+	@if [ -z "$(CHAPTER)" ]; then echo "usage: make reset CHAPTER=3   (close the chapter's tab in JupyterLab first)" >&2; exit 2; fi
+	@$(PY) scripts/workspace.py reset "$(CHAPTER)"
 
 # make notebook NB=03 (or NB=chapters/03_dead_neurons.ipynb); make notebooks re-runs them all
 notebook: venv

@@ -1,0 +1,85 @@
+"""scripts/workspace.py: the learner's copies for `make lab` and `make reset`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import workspace  # noqa: E402
+
+
+@pytest.fixture
+def chapters(tmp_path, monkeypatch):
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    nb = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    for name in ("01_relu_fast", "02_one_sided", "03_dead_neurons", "04_fixes"):
+        (folder / f"{name}.ipynb").write_text(json.dumps(nb))
+    monkeypatch.setattr(workspace, "CHAPTERS", folder)
+    monkeypatch.setattr(workspace, "ROOT", tmp_path)
+    monkeypatch.setattr(workspace, "trust", lambda nb: None)
+    return folder
+
+
+@pytest.mark.parametrize("spec", ["3", "03", "03_dead", "dead", "dead_neurons"])
+def test_match_chapter(chapters, spec):
+    assert workspace.match_chapter(spec, chapters).name == "03_dead_neurons.ipynb"
+
+
+@pytest.mark.parametrize("spec", ["9", "0", "zzz"])
+def test_match_chapter_refuses(chapters, spec):
+    with pytest.raises(SystemExit, match="must name exactly one chapter.*03_dead_neurons"):
+        workspace.match_chapter(spec, chapters)
+
+
+def test_reset_keeps_old_copy(chapters, tmp_path, monkeypatch):
+    monkeypatch.setattr(workspace, "open_sessions", lambda: [])
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    (ws / "03_dead_neurons.ipynb").write_text("my work")
+    assert workspace.reset("3", ws) == 0
+    backups = list(ws.glob("03_dead_neurons.bak-*.ipynb"))
+    assert len(backups) == 1 and backups[0].read_text() == "my work"
+    assert json.loads((ws / "03_dead_neurons.ipynb").read_text())["nbformat"] == 4
+
+
+def test_reset_refuses_when_open(chapters, tmp_path, monkeypatch, capsys):
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    (ws / "03_dead_neurons.ipynb").write_text("my work")
+    monkeypatch.setattr(workspace, "open_sessions",
+                        lambda: [("http://127.0.0.1:8888/", (ws / "03_dead_neurons.ipynb").resolve())])
+    assert workspace.reset("03", ws) == 1
+    assert "Close its tab first" in capsys.readouterr().err
+    assert (ws / "03_dead_neurons.ipynb").read_text() == "my work"
+
+
+def test_prepare_copies_trusts_and_writes_settings(chapters, tmp_path, monkeypatch):
+    trusted = []
+    monkeypatch.setattr(workspace, "trust", trusted.append)
+    ws = tmp_path / "workspace"
+    ws.mkdir()
+    (ws / "01_relu_fast.ipynb").write_text("mine")
+    workspace.prepare(ws)
+    assert (ws / "01_relu_fast.ipynb").read_text() == "mine"
+    assert len(trusted) == 4
+    settings = ws / ".jupyterlab-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    assert json.loads(settings.read_text())["fetchNews"] == "false"
+
+
+def test_trust_really_trusts(tmp_path):
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": "<b>x</b>"})]))
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nb, path)
+    workspace.trust(path)
+    assert NotebookNotary().check_signature(nbformat.read(path, as_version=4))
