@@ -1,0 +1,91 @@
+"""The claims helper (dying_relu.claims): records, reports, and fails loudly only in strict mode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dying_relu import claims as C
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    monkeypatch.delenv(C.ENV_MODE, raising=False)
+    monkeypatch.delenv(C.ENV_REPORT, raising=False)
+
+
+def test_bounds_hold_and_fail_without_raising_by_default():
+    c = C.Claims("ch9", "Test")
+    assert c.at_least("a", "x is large", 3.0, 2.0)
+    assert not c.at_most("b", "x is small", 3.0, 2.0)
+    assert c.between("c", "x is moderate", 3.0, 1.0, 4.0)
+    assert not c.between("d", "nan never holds", float("nan"), 0.0, 1.0)
+    assert c.count("e", "most seeds", 4, 5, at_least=4)
+    assert not c.check("f", "yes/no", False, measured="no", expected="yes")
+    assert c.n_checked == 6 and [x.key for x in c.failed] == ["b", "d", "f"]
+    assert c.summary_line().startswith("6 claims checked when this page was built, 3 held.")
+    assert "b; d; f" in c.summary_line()
+
+
+def test_margin_is_relative_distance_to_nearest_bound():
+    c = C.Claims("ch9")
+    c.between("m", "s", 1.5, 1.0, 3.0)
+    assert c.claims["m"].margin == pytest.approx(0.5)
+    c.at_most("n", "s", 4.0, 2.0)
+    assert c.claims["n"].margin == pytest.approx(-1.0)
+
+
+def test_strict_mode_raises_with_the_sentence_and_the_distance(monkeypatch):
+    monkeypatch.setenv(C.ENV_MODE, "strict")
+    c = C.Claims("ch2", "The one-sided vanishing gradient")
+    assert c.at_least("ok", "fine", 1.0, 0.5)
+    with pytest.raises(C.ClaimFailed) as err:
+        c.at_least("relu-he-trains", "ReLU+He reaches 95%.", 0.6, 0.9, fmt=".2f")
+    msg = str(err.value)
+    assert "relu-he-trains" in msg and "ch2 (The one-sided vanishing gradient)" in msg
+    assert "ReLU+He reaches 95%." in msg and "Measured 0.60" in msg and "at least 0.90" in msg
+    assert "off by 0.3" in msg
+
+
+def test_report_file_lists_every_claim(monkeypatch, tmp_path):
+    monkeypatch.setenv(C.ENV_REPORT, str(tmp_path / "native"))
+    c = C.Claims("ch4")
+    c.at_least("a", "s", 2.0, 1.0)
+    c.count("b", "t", 2, 3, at_least=3)
+    report = json.loads((tmp_path / "native" / "ch4.json").read_text())
+    assert [r["key"] for r in report["claims"]] == ["a", "b"]
+    assert report["claims"][1]["held"] is False
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda c: c.between("k", "s", 1.0), "give lo, hi or both"),
+        (lambda c: c.between("k", "s", 1.0, 2.0, 1.0), "is above hi"),
+        (lambda c: c.count("k", "s", 4, 3, at_least=1), "is not a count"),
+        (lambda c: c.at_least("two words", "s", 1.0, 0.0), "one word"),
+    ],
+)
+def test_bad_calls_say_what_to_do(call, match):
+    with pytest.raises(ValueError, match=match):
+        call(C.Claims("ch9"))
+
+
+def test_bad_mode_and_bad_chapter(monkeypatch):
+    with pytest.raises(ValueError, match="short id"):
+        C.Claims("chapter two")
+    monkeypatch.setenv(C.ENV_MODE, "loud")
+    with pytest.raises(ValueError, match="strict"):
+        C.Claims("ch9").at_least("a", "s", 1.0, 0.0)
+
+
+def test_sequences_must_hold_for_every_element():
+    c = C.Claims("ch9")
+    assert c.between("all", "every seed", [0.5, 0.7, 0.9], 0.4, 1.0, fmt=".1f")
+    assert c.claims["all"].measured == "0.5 to 0.9 (3 values)"
+    assert not c.between("one-out", "every seed", [0.5, 1.2], 0.4, 1.0)
+    assert c.claims["one-out"].value == pytest.approx(1.2)
+    assert not c.at_least("nan", "every seed", [1.0, float("nan")], 0.0)
+    with pytest.raises(ValueError, match="no values"):
+        c.at_least("empty", "s", [], 0.0)
