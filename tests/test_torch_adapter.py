@@ -7,8 +7,11 @@ Without PyTorch the whole file is skipped, saying so (unless REQUIRE_TORCH=1, as
 
 import math
 import os
+import re
 import textwrap
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -84,6 +87,42 @@ def test_the_recipe_in_the_docstring_runs_and_finds_the_killed_units(capsys):
     after = dr_torch.scan(ns["model"], ns["loader"])
     assert not after.never_active["0"].any()  # revived
     assert torch.all(ns["model"][2].weight[:, :16] == 0)  # outgoing zeroed (no step taken yet)
+
+
+# ---------------------------------------------------------------------------------------------
+# The recipe Chapter 5 shows its readers, read from the notebook and run exactly as printed there
+# ---------------------------------------------------------------------------------------------
+
+CHAPTER_5 = Path(__file__).resolve().parents[1] / "chapters" / "05_dying_relu_today.ipynb"
+RECIPE_MARK = "# recipe: dead units in a PyTorch model"
+
+
+def chapter_recipe_code() -> str:
+    """The fenced Python block of Chapter 5 that starts with RECIPE_MARK (exactly one)."""
+    nb = nbformat.read(CHAPTER_5, as_version=4)
+    blocks = [
+        block
+        for cell in nb.cells if cell.cell_type == "markdown"
+        for block in re.findall(r"```python\n(.*?)```", cell.source, flags=re.S)
+        if block.startswith(RECIPE_MARK)
+    ]
+    assert len(blocks) == 1, f"expected one recipe block starting with {RECIPE_MARK!r} in {CHAPTER_5.name}"
+    return blocks[0]
+
+
+def test_the_recipe_in_chapter_5_runs_and_finds_and_revives_the_killed_units(capsys):
+    code = chapter_recipe_code()
+    ns: dict = {}
+    exec(compile(code, "chapter 5 recipe", "exec"), ns)
+    out = capsys.readouterr().out
+    assert out.count("1348 examples") == 2  # two summaries, each over the whole loader
+    dead = ns["dead"]
+    assert set(dead) == {"0", "2"}
+    assert dead["0"].tolist() == [True] * 16 + [False] * 112  # exactly the killed units
+    assert ns["dormant"]["0"][:16].all()  # dead units are tau-dormant too
+    after = dr_torch.scan(ns["model"], ns["loader"])
+    assert not after.never_active["0"].any()  # what the chapter says the second summary shows
+    assert torch.all(ns["model"][2].weight[:, :16] == 0)  # outgoing weights zeroed: output unchanged
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,6 +56,12 @@ SERIES: dict[str, dict] = {
     "prelu": {"color": OKABE_ITO["sky_blue"], "linestyle": (0, (3, 1, 1, 1, 1, 1)), "marker": "P"},
     "identity": {"color": OKABE_ITO["black"], "linestyle": "-", "marker": "x"},
     "copy": {"color": "#777777", "linestyle": "-", "marker": "x"},
+    # Chapter 5's smooth activations
+    "gelu": {"color": OKABE_ITO["vermillion"], "linestyle": (0, (6, 2)), "marker": "X"},
+    "silu": {"color": OKABE_ITO["orange"], "linestyle": (0, (1, 1)), "marker": "*"},
+    "mish": {"color": OKABE_ITO["sky_blue"], "linestyle": (0, (4, 1, 1, 1, 1, 1, 1, 1)), "marker": "h"},
+    "selu": {"color": OKABE_ITO["black"], "linestyle": (0, (2, 2)), "marker": "d"},
+    "softplus": {"color": "#777777", "linestyle": (0, (8, 2, 2, 2)), "marker": "p"},
 }
 
 _FALLBACK_COLORS = [OKABE_ITO[k] for k in
