@@ -1,12 +1,14 @@
 """The library's layering (issue 11; README.md, "Library layers"): imports only point down.
 
     course tooling       plots, widgets, exercises, progress,       may import anything below
-                         claims, torch (the optional PyTorch adapter)
+                         claims, live, torch (the optional PyTorch adapter)
           |
-    chapter experiments  speed (1), gradients (2), dying (3), fixes (4)   the numeric core only
+    chapter experiments  speed (1), gradients (2), dying (3), fixes (4),  the numeric core only
+                         today (5)
           |
     numeric core         activations, nn, init, losses, optim, train, data, diagnostics,
-                         gradcheck, seeding, stats, blas, bench, redo   the numeric core only
+                         gradcheck, seeding, stats, blas, bench, redo,  the numeric core only
+                         problems
 
 Rules checked on the source (every ``import`` statement, at any depth of the module):
 
@@ -38,10 +40,10 @@ PKG = Path(dying_relu.__file__).parent
 ROOT = Path(__file__).resolve().parents[1]
 
 CORE = {"activations", "nn", "init", "losses", "optim", "train", "data", "diagnostics", "gradcheck",
-        "seeding", "stats", "blas", "bench", "redo"}
-EXPERIMENTS = {"speed", "gradients", "dying", "fixes"}
+        "seeding", "stats", "blas", "bench", "redo", "problems"}
+EXPERIMENTS = {"speed", "gradients", "dying", "fixes", "today"}
 # claims: the course's checks of its own sentences; torch: the optional PyTorch adapter (Chapter 5)
-TOOLING = {"plots", "widgets", "exercises", "progress", "claims", "torch"}
+TOOLING = {"plots", "widgets", "exercises", "progress", "claims", "torch", "live"}
 THIRD_PARTY_ALLOWED_BELOW_TOOLING = {"numpy"}
 
 

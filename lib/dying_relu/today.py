@@ -36,9 +36,10 @@ from . import diagnostics as _diag
 from . import init as _init
 from . import redo as _redo
 from . import seeding as _seeding
-from .fixes import SETTINGS, Setting, blas_threads
+from .blas import blas_threads
 from .nn import MLP
 from .optim import SGD, Adam
+from .problems import SETTINGS, Setting
 from .train import fit
 
 __all__ = [
