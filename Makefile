@@ -89,7 +89,7 @@ BOOK_CLAIMS := _build/claims/book
 book: venv
 	@echo ">>> building the book (every notebook executed; warnings are errors)"
 	@rm -rf $(BOOK_CLAIMS); start=$$(date +%s); \
-	DYING_RELU_CLAIMS_REPORT=$(BOOK_CLAIMS) $(BIN)/jupyter-book build . -W -n --keep-going --all; \
+	DYING_RELU_CLAIMS_REPORT=$(CURDIR)/$(BOOK_CLAIMS) $(BIN)/jupyter-book build . -W -n --keep-going --all; \
 	echo ">>> book built in $$(( $$(date +%s) - start )) s: open _build/html/index.html"
 
 # The print edition. LaTeX is built from the notebooks as `make book` last executed them
