@@ -14,7 +14,7 @@ import numpy as np
 from . import losses as _losses
 from .nn import MLP
 
-__all__ = ["network_gradient_error", "numeric_grad", "relative_error"]
+__all__ = ["module_gradient_error", "network_gradient_error", "numeric_grad", "relative_error"]
 
 
 def numeric_grad(f: Callable[[], float], p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -61,3 +61,27 @@ def network_gradient_error(
         relative_error(numeric_grad(f, p, eps), g)
         for p, g in zip(net.params(), analytic, strict=True)
     ]
+
+
+def module_gradient_error(
+    module, x: np.ndarray, rng: np.random.Generator, eps: float = 1e-6
+) -> tuple[np.ndarray, list[float]]:
+    """Relative errors of one layer module's backward pass (``dying_relu.nn``), against finite
+    differences, for the loss ``sum(out * R)`` with a fixed random ``R`` drawn from ``rng``.
+
+    Returns ``(out, errors)``: the output of the first forward pass (the module's own array, not
+    a copy) and one relative error for ``x`` followed by one per array of ``module.params()``;
+    below about 1e-6 means the backward pass is right (away from kinks).
+    """
+    out = module.forward(x)
+    R = rng.standard_normal(out.shape)
+    dx = module.backward(R.copy()).copy()
+    grads = [g.copy() for g in module.grads()]
+
+    def loss() -> float:
+        return float(np.sum(module.forward(x) * R))
+
+    errors = [relative_error(numeric_grad(loss, x, eps), dx)]
+    for p, g in zip(module.params(), grads, strict=True):
+        errors.append(relative_error(numeric_grad(loss, p, eps), g))
+    return out, errors
