@@ -325,21 +325,63 @@ def test_fix_costs_returns_ratios_to_relu():
 
 def test_explorer_compute_covers_every_control_value():
     """(How long it takes, uncached and cached, is measured by benchmarks/explorers.py.)"""
-    for family, levels in fixes.EXPLORER_LEVELS.items():
-        for level in range(len(levels)):
-            d = fixes.compute(family, level, setting="negbias")
+    for family in fixes.EXPLORER_FAMILIES:
+        for value in fixes.EXPLORER_VALUES:
+            d = fixes.compute(family, value, setting="negbias")
+            assert d["value"] == value
             assert d["loss"].shape == d["never_active"].shape == (3, 21)
             assert d["test_accuracy"].shape == (3,)
             assert d["baseline_loss"].shape == (3, 21)
-            if level == 0:
+            if value == 0:
                 np.testing.assert_array_equal(d["loss"], d["baseline_loss"])
     hits = fixes._explorer_runs.cache_info().hits
-    fixes.compute("ELU", 3, setting="negbias")  # cached: a repeated slider move trains nothing
+    fixes.compute("ELU", 0.3 + 1e-9, setting="negbias")  # cached: a repeated slider move trains nothing
     assert fixes._explorer_runs.cache_info().hits == hits + 2  # the fix's runs and the baseline's
+    assert fixes.compute("leaky ReLU", 0.1, setting="negbias")["label"] == "leaky 0.1"
     with pytest.raises(ValueError):
         fixes.compute("SELU", 0)
     with pytest.raises(ValueError):
         fixes.compute("ELU", 5)
+    with pytest.raises(ValueError):
+        fixes.compute("ELU", -0.1)
+
+
+def test_explorer_compute_any_value_in_range():
+    """A value between the precomputed frames is trained on a cache miss (live sliders)."""
+    d = fixes.compute("leaky ReLU", 0.05, setting="negbias")
+    assert d["label"] == "leaky 0.05" and d["value"] == 0.05
+    assert np.all(np.isfinite(d["test_accuracy"]))
+
+
+def test_seed_file_loads_and_judge():
+    out = fixes.load_seed_outcomes()
+    assert out.n_seeds >= 6 and list(out.seeds[:6]) == list(range(6))
+    assert any("make_ch4_seeds.py" in h for h in out.header)
+    for s, f in fixes.seed_jobs():
+        v = out.values(s.key, f.key)
+        assert v.shape == (out.n_seeds,) and np.all((v >= 0) & (v <= 1))
+    assert out.values("negbias", "leaky 1/5.5", seeds=[2, 0]).shape == (2,)
+    with pytest.raises(KeyError):
+        out.values("digits", "relu_bn")
+    fam = fixes.judge(out, [("negbias", "leaky018", "relu"), ("digits", "leaky001", "relu")],
+                      seeds=range(6), margin=0.01)
+    assert len(fam) == 2 and fam[0].a == "negbias leaky 1/5.5" and fam[0].n == 6
+    # 6 seeds, Holm over 2: a two-sided p is at least 2/64, times 2 > 0.05: never better or worse
+    assert fam[0].outcome == "inconclusive" and fam[0].p_holm > 0.05
+    assert fam[1].outcome == "equivalent"  # a one-sided TOST p can be 1/64 (times 2 < 0.05)
+    assert np.all(fixes.family_power(fam, 0.05) == 0)  # 6 seeds cannot reach alpha / 2 = 0.025
+    assert fixes.family_power(fam, 0.5, n=40, draws=100)[0] > 0.5
+
+
+def test_seed_file_reports_a_bad_file(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("# h\nsetting,fix,seed,test_accuracy,never_active,final_loss,diverged\n"
+                 "highlr,relu,0,0.5,0.1,1.0,0\nhighlr,relu,1,0.5,0.1,1.0,0\nnegbias,relu,0,0.5,0.1,1,0\n")
+    with pytest.raises(ValueError, match="regenerate"):
+        fixes.load_seed_outcomes(p)
+    p.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="columns"):
+        fixes.load_seed_outcomes(p)
 
 
 def test_fix_styles_are_distinct_and_init_layer_stats():

@@ -19,8 +19,9 @@ The controlled comparison
     :func:`train_run`, recorded in a :class:`Run`; all of them: a :class:`Comparison`). A seed fixes
     the data split, the initial weights (identical across fixes that share an initialiser) and the
     order of the mini-batches, so two fixes on the same seed differ *only* by the fix: differences
-    can be compared seed by seed (:meth:`Comparison.verdict`, the paired test of
-    :func:`dying_relu.stats.paired_verdict`). Every run records, per epoch, the fraction of
+    can be compared seed by seed (:func:`judge`: a family of paired permutation tests with Holm's
+    correction, :func:`dying_relu.stats.verdict_family`; the old :meth:`Comparison.verdict`, a
+    paired t-test, is deprecated). Every run records, per epoch, the fraction of
     never-active hidden units (``z <= 0`` on every training example), the training loss, the mean
     activation of each hidden layer, and the time; at the end, the test accuracy.
 
@@ -30,7 +31,15 @@ Other measurements
     function) at initialisation, He against RAI; :func:`init_layer_stats` measures each hidden
     layer's mean output and pre-activation spread at initialisation; :func:`fix_costs` times each
     fix's activation (forward and backward) against ReLU. :func:`compute` is the pure function
-    behind the chapter's explorer (levels in :data:`EXPLORER_LEVELS`).
+    behind the chapter's explorer (a fix family and its strength, any value in
+    :data:`EXPLORER_RANGE`; the frames precomputed for the static book at :data:`EXPLORER_VALUES`).
+
+Many seeds
+    The chapter's verdicts rest on more seeds than it can train while it runs: :func:`seed_rows`
+    trains them (``scripts/make_ch4_seeds.py`` writes :data:`SEED_FILE`), :func:`load_seed_outcomes`
+    reads them, :func:`seeds_agree` checks the seeds trained live against the file, and
+    :func:`judge` (a family of paired comparisons, :func:`dying_relu.stats.verdict_family`) and
+    :func:`family_power` judge them.
 
 Mechanisms this chapter introduced and others share live in the numeric core: RAI in
 :mod:`dying_relu.init`, the paired verdict in :mod:`dying_relu.stats`, BLAS thread control in
@@ -48,6 +57,7 @@ import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -57,6 +67,7 @@ from . import data as _data
 from . import diagnostics as _diag
 from . import nn as _nn
 from . import seeding as _seeding
+from . import stats as _stats
 from .blas import _openblas, blas_threads  # noqa: F401 - _openblas: kept for old callers
 from .init import RAI, beta_moments, rai_matrix, rai_sigma2
 from .nn import MLP
@@ -67,7 +78,12 @@ from .train import fit
 
 __all__ = [
     "BATCHNORM",
+    "EXPLORER_FAMILIES",
     "EXPLORER_LEVELS",
+    "EXPLORER_RANGE",
+    "EXPLORER_VALUES",
+    "SEED_FILE",
+    "SeedOutcomes",
     "FIXES",
     "RAI",
     "SETTINGS",
@@ -80,6 +96,11 @@ __all__ = [
     "blas_threads",
     "collapse_rate",
     "compute",
+    "family_power",
+    "judge",
+    "load_seed_outcomes",
+    "seed_rows",
+    "seeds_agree",
     "fix_costs",
     "get_fix",
     "knockout_recovery",
@@ -466,6 +487,198 @@ def run_comparison(
 
 
 # ---------------------------------------------------------------------------------------------
+# Many seeds, computed once: the committed per-seed outcomes
+# ---------------------------------------------------------------------------------------------
+
+#: The file of per-seed outcomes that Chapter 4's verdicts rest on (made by
+#: ``scripts/make_ch4_seeds.py``; :func:`load_seed_outcomes` reads it).
+SEED_FILE = Path(__file__).with_name("data") / "ch4_seeds.csv"
+#: What that file holds: ReLU and the three leaky slopes in every setting (the verdict family),
+#: and ReLU with batch normalisation in the three killing settings.
+SEED_FIX_KEYS: tuple[str, ...] = ("relu", "leaky001", "leaky01", "leaky018")
+SEED_BN_SETTINGS: tuple[str, ...] = ("highlr", "negbias", "deepnarrow")
+SEED_COLUMNS = ("setting", "fix", "seed", "test_accuracy", "never_active", "final_loss", "diverged")
+
+
+def seed_jobs() -> list[tuple[Setting, Fix]]:
+    """The (setting, fix) pairs of :data:`SEED_FILE`, in file order (19 per seed)."""
+    jobs = [(s, get_fix(k)) for s in SETTINGS for k in SEED_FIX_KEYS]
+    jobs += [(s, BATCHNORM) for s in SETTINGS if s.key in SEED_BN_SETTINGS]
+    return jobs
+
+
+def seed_rows(seed: int) -> list[dict]:
+    """Train every pair of :func:`seed_jobs` on ``seed`` (:func:`train_run`, float32, one BLAS
+    thread) and return one row per run, with the keys of :data:`SEED_COLUMNS`. About 40 s on one
+    core."""
+    rows = []
+    with blas_threads(1):
+        for s, f in seed_jobs():
+            r = train_run(s, f, int(seed))
+            rows.append({"setting": s.key, "fix": f.key, "seed": int(seed),
+                         "test_accuracy": r.test_accuracy, "never_active": float(r.never_active[-1]),
+                         "final_loss": float(r.loss[-1]), "diverged": int(r.diverged)})
+    return rows
+
+
+@dataclass(frozen=True)
+class SeedOutcomes:
+    """Per-seed outcomes read from :data:`SEED_FILE` (:func:`load_seed_outcomes`).
+
+    Attributes:
+        header: the file's comment lines (how and where it was made).
+        table: ``{(setting, fix): {metric: array (n_seeds,)}}``, seeds in increasing order;
+            metrics ``test_accuracy``, ``never_active`` (fraction at the end), ``final_loss``
+            (NaN if the run diverged), ``diverged`` (0 or 1).
+        seeds: the seeds, ``(n_seeds,)``, the same for every pair.
+    """
+
+    header: tuple[str, ...]
+    table: dict
+    seeds: np.ndarray
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.seeds)
+
+    def values(self, setting: str, fix: str, metric: str = "test_accuracy",
+               seeds: Sequence[int] | None = None) -> np.ndarray:
+        """One number per seed ``(n_seeds,)`` (or for ``seeds`` only, in their order)."""
+        key = (setting, get_fix(fix).key)
+        if key not in self.table:
+            raise KeyError(f"No runs for {key} in the seed file; it holds {sorted(self.table)}.")
+        v = self.table[key][metric]
+        if seeds is None:
+            return v.copy()
+        pos = {int(s): i for i, s in enumerate(self.seeds)}
+        missing = [s for s in seeds if int(s) not in pos]
+        if missing:
+            raise KeyError(f"Seeds {missing} are not in the seed file (it holds {self.seeds.min()}-"
+                           f"{self.seeds.max()}).")
+        return v[[pos[int(s)] for s in seeds]]
+
+
+def load_seed_outcomes(path: str | Path | None = None) -> SeedOutcomes:
+    """Read the per-seed outcomes (default :data:`SEED_FILE`).
+
+    Raises:
+        ValueError: the file's columns are not :data:`SEED_COLUMNS`, or the pairs do not all have
+            the same seeds (an interrupted regeneration: run ``scripts/make_ch4_seeds.py`` again).
+    """
+    path = Path(SEED_FILE if path is None else path)
+    header, rows = [], []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                header.append(line[1:].strip())
+            elif line.strip():
+                rows.append(line.strip().split(","))
+    if not rows or tuple(rows[0]) != SEED_COLUMNS:
+        raise ValueError(f"{path}: expected the columns {','.join(SEED_COLUMNS)}.")
+    by_pair: dict = {}
+    for r in rows[1:]:
+        by_pair.setdefault((r[0], r[1]), []).append((int(r[2]), *map(float, r[3:])))
+    table, seeds = {}, None
+    for key, recs in by_pair.items():
+        recs.sort()
+        s = np.array([x[0] for x in recs])
+        if seeds is None:
+            seeds = s
+        elif not np.array_equal(s, seeds):
+            raise ValueError(f"{path}: {key} has seeds {s.tolist()}, others {seeds.tolist()}; "
+                             "regenerate it with scripts/make_ch4_seeds.py.")
+        arr = np.array([x[1:] for x in recs])
+        table[key] = {"test_accuracy": arr[:, 0], "never_active": arr[:, 1], "final_loss": arr[:, 2],
+                      "diverged": arr[:, 3].astype(int)}
+    return SeedOutcomes(tuple(header), table, seeds)
+
+
+def judge(
+    source: Comparison | SeedOutcomes,
+    comparisons: Sequence[tuple[str, str, str]],
+    *,
+    seeds: Sequence[int] | None = None,
+    metric: str = "test_accuracy",
+    margin: float | None = None,
+    alpha: float = 0.05,
+    draws: int = 20_000,
+) -> _stats.Family:
+    """Judge a family of paired comparisons with :func:`dying_relu.stats.verdict_family`.
+
+    Args:
+        source: the runs, a :class:`Comparison` (trained here) or :class:`SeedOutcomes` (the file).
+        comparisons: ``(setting, fix_a, fix_b)`` triples, e.g. ``("negbias", "leaky018", "relu")``;
+            the family's Holm correction runs over all of them.
+        seeds: with :class:`SeedOutcomes`, the seeds to use (default: all in the file).
+        margin: equivalence margin (TOST), in the metric's unit; ``None``: no equivalence test.
+        draws: Monte Carlo sign patterns per test above 20 seeds (see
+            :func:`~dying_relu.stats.verdict_family`).
+
+    Returns:
+        A :class:`~dying_relu.stats.Family`; comparison ``i`` is named
+        ``("<setting> <label of fix_a>", "<label of fix_b>")``. Power is not computed here (it
+        is slow): see :func:`family_power`.
+    """
+    pairs = {}
+    for setting, a, b in comparisons:
+        fa, fb = get_fix(a), get_fix(b)
+        if isinstance(source, SeedOutcomes):
+            va = source.values(setting, fa.key, metric, seeds)
+            vb = source.values(setting, fb.key, metric, seeds)
+        else:
+            va, vb = source.values(setting, fa.key, metric), source.values(setting, fb.key, metric)
+        pairs[(f"{setting} {fa.label}", fb.label)] = (va, vb)
+    return _stats.verdict_family(pairs, alpha=alpha, margin=margin, metric=metric, power_draws=0,
+                                 draws=draws)
+
+
+def family_power(fam: _stats.Family, effect: float, n: int | None = None, *, draws: int = 400,
+                 seed: int = 0) -> np.ndarray:
+    """Power of each comparison of ``fam`` to detect a true mean difference of ``effect``.
+
+    For each comparison: :func:`dying_relu.stats.power` of the exact permutation test with ``n``
+    seeds (default: the comparison's own), at the Bonferroni level ``alpha / m`` of Holm's hardest
+    step, with noise resampled from the comparison's observed differences minus their mean (so a
+    bimodal spread stays bimodal). Returns ``(m,)`` fractions in [0, 1]; 0 when ``n`` seeds
+    cannot reach that level at all (``2 / 2**n > alpha / m``: 6 seeds against 12 comparisons).
+    """
+    m = len(fam)
+    return np.array([
+        _stats.power(c.n if n is None else int(n), effect, noise=c.diff - c.mean, alpha=fam.alpha / m,
+                     draws=draws, seed=seed)
+        for c in fam
+    ])
+
+
+def seeds_agree(live: Comparison, file: SeedOutcomes, pairs: Sequence[tuple[str, str]]) -> dict:
+    """Compare the runs trained live with the file's runs for the same seeds.
+
+    Returns a dict: ``same_seeds`` (whether every live seed, after the seed offset of
+    :mod:`dying_relu.seeding`, is one of the file's: false under ``DYING_RELU_SEED_OFFSET``),
+    ``max_mean_diff`` (largest |difference| of a pair's mean test accuracy over the live seeds,
+    live minus file, NaN unless ``same_seeds``), ``n_runs`` and ``n_equal`` (runs whose test
+    accuracy is identical), and ``max_z`` (largest |live mean - file mean over all its seeds| in
+    standard errors of a mean of ``len(live.seeds)`` seeds: the consistency check that still
+    applies on other seeds).
+    """
+    shifted = [_seeding.shifted(s) for s in live.seeds]
+    same = _seeding.offset() == 0 and all(int(s) in set(file.seeds.tolist()) for s in shifted)
+    diffs, equal, n, zs = [], 0, 0, []
+    for setting, fix in pairs:
+        lv = live.values(setting, fix)
+        fv_all = file.values(setting, fix)
+        se = float(np.std(fv_all, ddof=1)) / np.sqrt(len(lv))
+        zs.append(abs(lv.mean() - fv_all.mean()) / se if se > 0 else float(lv.mean() != fv_all.mean()))
+        if same:
+            fv = file.values(setting, fix, seeds=shifted)
+            diffs.append(abs(float(lv.mean() - fv.mean())))
+            equal += int(np.sum(lv == fv))
+        n += len(lv)
+    return {"same_seeds": same, "max_mean_diff": max(diffs) if diffs else float("nan"),
+            "n_runs": n, "n_equal": equal if same else 0, "max_z": float(max(zs))}
+
+
+# ---------------------------------------------------------------------------------------------
 # A unit that would have died
 # ---------------------------------------------------------------------------------------------
 
@@ -559,26 +772,31 @@ def fix_costs(n: int = 2**22, rounds: int = 11, dtype: type | np.dtype = np.floa
 # The explorer: fix and its parameter -> never-active fraction and loss curves
 # ---------------------------------------------------------------------------------------------
 
-#: Explorer levels per fix family: level 0 is plain ReLU in every family.
-EXPLORER_LEVELS: dict[str, tuple[float, ...]] = {
-    "positive bias": (0.0, 0.01, 0.1, 0.3, 1.0),
-    "leaky ReLU": (0.0, 0.01, 0.1, 1 / 5.5, 0.3),
-    "ELU": (0.0, 0.1, 0.3, 0.5, 1.0),
-}
+#: The explorer's precomputed strengths, the same for every fix family (0 is plain ReLU in every
+#: family); in a live session any value in :data:`EXPLORER_RANGE` is trained on demand.
+EXPLORER_VALUES: tuple[float, ...] = (0.0, 0.01, 0.1, 0.3, 1.0)
+#: The fix families of the explorer.
+EXPLORER_FAMILIES: tuple[str, ...] = ("positive bias", "leaky ReLU", "ELU")
+#: Sensible strengths: a positive bias, a leaky slope, an ELU alpha between 0 and 1.
+EXPLORER_RANGE: tuple[float, float] = (0.0, 1.0)
+#: Old name (levels per family), kept for old callers: the same values for every family.
+EXPLORER_LEVELS: dict[str, tuple[float, ...]] = {f: EXPLORER_VALUES for f in EXPLORER_FAMILIES}
 EXPLORER_SEEDS = (0, 1, 2)
 
 
 def _explorer_fix(family: str, value: float) -> Fix:
+    if value == 0:
+        return Fix("relu", "relu")
     if family == "positive bias":
-        return Fix(f"bias{value:g}", f"relu + bias {value:g}", bias=value)
+        return Fix(f"bias{value:g}", f"relu + bias {value:.3g}", bias=value)
     if family == "leaky ReLU":
         return Fix(f"leaky{value:g}", f"leaky {value:.3g}", "leaky_relu", value)
     if family == "ELU":
-        return Fix(f"elu{value:g}", f"elu alpha {value:g}", "elu", value)
-    raise ValueError(f"Unknown fix family {family!r}; use one of {', '.join(EXPLORER_LEVELS)}.")
+        return Fix(f"elu{value:g}", f"elu alpha {value:.3g}", "elu", value)
+    raise ValueError(f"Unknown fix family {family!r}; use one of {', '.join(EXPLORER_FAMILIES)}.")
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=64)
 def _explorer_runs(activation: str, alpha: float | None, bias: float, setting_key: str) -> tuple:
     setting = next(s for s in SETTINGS if s.key == setting_key)
     fix = Fix("x", "x", activation, alpha, bias)
@@ -587,24 +805,25 @@ def _explorer_runs(activation: str, alpha: float | None, bias: float, setting_ke
     return tuple(runs)
 
 
-def compute(family: str, level: int, setting: str = "highlr") -> dict:
-    """Data for one explorer frame: the fix ``family`` at parameter ``EXPLORER_LEVELS[family][level]``
-    trained in ``setting`` (default: the high learning rate) for the seeds ``EXPLORER_SEEDS``.
+def compute(family: str, value: float, setting: str = "highlr") -> dict:
+    """Data for one explorer frame: the fix ``family`` at strength ``value`` (a positive bias
+    ``b0``, a leaky slope ``alpha`` or ELU's ``alpha``, any value in :data:`EXPLORER_RANGE`; 0 is
+    plain ReLU) trained in ``setting`` (default: the high learning rate) for the seeds
+    ``EXPLORER_SEEDS``.
 
-    Returns a dict: ``label``, ``value``, ``epochs (E+1,)``, ``never_active`` and ``loss``
-    ``(n_seeds, E+1)``, ``test_accuracy (n_seeds,)``, and ``baseline_never_active`` and
-    ``baseline_loss``: the same for plain ReLU. Deterministic; runs are cached, so a repeated call
-    is free.
+    Returns a dict: ``label``, ``family``, ``value``, ``epochs (E+1,)``, ``never_active`` and
+    ``loss`` ``(n_seeds, E+1)``, ``test_accuracy (n_seeds,)``, and ``baseline_never_active`` and
+    ``baseline_loss``: the same for plain ReLU. Deterministic; runs are cached (values rounded to
+    4 decimals, so a slider's float noise does not miss the cache); a value not seen before is
+    trained on the spot (3 runs, about a second).
     """
-    if family not in EXPLORER_LEVELS:
-        raise ValueError(f"Unknown fix family {family!r}; use one of {', '.join(EXPLORER_LEVELS)}.")
-    levels = EXPLORER_LEVELS[family]
-    if not 0 <= int(level) < len(levels):
-        raise ValueError(f"level must be in 0..{len(levels) - 1}, got {level}.")
-    value = levels[int(level)]
+    if family not in EXPLORER_FAMILIES:
+        raise ValueError(f"Unknown fix family {family!r}; use one of {', '.join(EXPLORER_FAMILIES)}.")
+    lo, hi = EXPLORER_RANGE
+    if isinstance(value, bool) or not np.isfinite(float(value)) or not lo <= float(value) <= hi:
+        raise ValueError(f"value must be a number in [{lo:g}, {hi:g}] (the fix's strength), got {value!r}.")
+    value = round(float(value), 4)
     fix = _explorer_fix(family, value)
-    if value == 0:
-        fix = Fix("relu", "relu")
     key = (fix.activation, fix.alpha, fix.bias, setting)
     runs = _explorer_runs(*key)
     base = _explorer_runs("relu", None, 0.0, setting)
