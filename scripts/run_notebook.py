@@ -53,6 +53,17 @@ KEPT_NOTEBOOK_METADATA = {"kernelspec", "language_info", "widgets", "mystnb", "j
 KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+def resolve_all(arg: str) -> list[Path]:
+    """Like :func:`resolve`, but a chapter number names every part of a chapter told in several
+    notebooks ("04": 04_fixes and 04b_fixes_compared, in order)."""
+    if arg.isdigit():
+        parts = sorted(p for p in CHAPTERS.glob(f"{arg}*.ipynb")
+                       if p.name[len(arg):len(arg) + 1] in ("_", "") or p.name[len(arg)].isalpha())
+        if len(parts) > 1:
+            return parts
+    return [resolve(arg)]
+
+
 def resolve(arg: str) -> Path:
     """A path, or a prefix of a file name in chapters/ ("01", "03_dead")."""
     path = Path(arg)
@@ -112,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strip-only", action="store_true", help="do not execute")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (600)")
     args = parser.parse_args(argv)
-    paths = sorted(CHAPTERS.glob("*.ipynb")) if args.all else [resolve(a) for a in args.notebooks]
+    paths = sorted(CHAPTERS.glob("*.ipynb")) if args.all else [p for a in args.notebooks for p in resolve_all(a)]
     if not paths:
         parser.error("give notebooks, or --all")
     for path in paths:
