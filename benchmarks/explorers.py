@@ -47,6 +47,36 @@ def live_updates(explorer: object, settings: list[dict], repeats: int) -> float:
     return worst_setting([lambda s=s: explorer.update(**s) for s in settings], repeats)
 
 
+def ch4_live_update(repeats: int) -> float:
+    """Chapter 4's explorer in a live session (``live=``): the worst of the best-of-``repeats``
+    updates to strengths off the precomputed grid (each a cache miss: 3 training runs at the high
+    learning rate) plus the two-panel figure, as the chapter draws it (median and range)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dying_relu import widgets
+
+    def draw(fix: str, strength: float) -> plt.Figure:
+        d = fixes.compute(fix, strength, setting="highlr")
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3.1), dpi=75)
+        for ax, name in zip(axes, ("never_active", "loss"), strict=True):
+            ax.plot(d["epochs"], np.nanmedian(d[f"baseline_{name}"], axis=0), color="grey", ls=":")
+            ax.fill_between(d["epochs"], np.nanmin(d[name], axis=0), np.nanmax(d[name], axis=0), alpha=0.2)
+            ax.plot(d["epochs"], np.nanmedian(d[name], axis=0))
+        axes[1].set_yscale("log")
+        return fig
+
+    controls = {"fix": list(fixes.EXPLORER_FAMILIES), "strength": list(fixes.EXPLORER_VALUES)}
+    explorer = widgets.frame_explorer(draw, controls, start={"fix": "leaky ReLU", "strength": 0.1},
+                                      live={"strength": widgets.Range(*fixes.EXPLORER_RANGE)},
+                                      live_mode=True)
+    values = iter(np.linspace(0.41, 0.49, 9 * repeats))  # never seen: every update trains
+    return worst_setting([lambda f=f: explorer.update(fix=f, strength=float(next(values)))
+                          for f in fixes.EXPLORER_FAMILIES], repeats)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -81,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("ch4 fixes.compute, one uncached live update (new value, highlr)",
                  best_of(lambda: fixes.compute("leaky ReLU", float(next(miss)), setting="highlr"), r),
                  0.3))
+    rows.append(("ch4 live explorer update (new strength: 3 training runs + figure)",
+                 ch4_live_update(r), 0.3))
     rows.append(("ch3 born-dead Monte Carlo, 4 widths x 10 depths x 4000 nets",
                  best_of(lambda: dying.born_dead_probability([2, 3, 5, 10], np.arange(1, 11),
                                                              n_nets=4000), r), 1.0))

@@ -405,3 +405,25 @@ def test_fix_styles_are_distinct_and_init_layer_stats():
     net = fixes.get_fix("relu").build([4, 8, 8, 8, 2], 0, dtype=np.float64)
     z0 = net.pre_activations(X)[0]
     np.testing.assert_allclose(e[0, 0], np.mean(np.where(z0 > 0, z0, np.expm1(np.minimum(z0, 0)))))
+
+
+def test_gate_explorer_data():
+    d = fixes.gate("leaky ReLU", 0.1)
+    assert d["z"].shape == d["f"].shape == d["grad"].shape == (601,)
+    assert d["gate_at"][-4.0] == pytest.approx(0.1)
+    e = fixes.gate("ELU", 1.0)
+    assert e["gate_at"][-4.0] == pytest.approx(np.exp(-4.0)) and e["gate_at"][-0.1] == pytest.approx(np.exp(-0.1))
+    assert np.all(fixes.gate("ELU", 0.0)["grad"][fixes.gate("ELU", 0.0)["z"] < 0] == 0)  # ReLU
+    with pytest.raises(ValueError):
+        fixes.gate("GELU", 0.1)
+    with pytest.raises(ValueError):
+        fixes.gate("ELU", 2.0)
+
+
+def test_run_pairs_trains_only_the_listed_pairs():
+    c = fixes.run_pairs([("negbias", "relu"), ("negbias", "leaky 0.1")], seeds=range(2))
+    assert set(c.runs) == {("negbias", "relu"), ("negbias", "leaky01")}
+    direct = fixes.train_run(c.setting("negbias"), fixes.get_fix("leaky01"), 1)
+    assert c.values("negbias", "leaky01")[1] == direct.test_accuracy
+    with pytest.raises(KeyError):
+        fixes.run_pairs([("nowhere", "relu")], seeds=range(2))

@@ -96,6 +96,7 @@ __all__ = [
     "blas_threads",
     "collapse_rate",
     "compute",
+    "gate",
     "family_power",
     "judge",
     "load_seed_outcomes",
@@ -109,6 +110,7 @@ __all__ = [
     "rai_matrix",
     "rai_sigma2",
     "run_comparison",
+    "run_pairs",
     "t_critical",
     "train_run",
 ]
@@ -486,6 +488,33 @@ def run_comparison(
     return result
 
 
+def run_pairs(
+    pairs: Sequence[tuple[str, str]],
+    seeds: Sequence[int] = range(5),
+    *,
+    dtype: type | np.dtype = np.float32,
+    progress: Callable | None = None,
+) -> Comparison:
+    """Like :func:`run_comparison`, but only the ``(setting key, fix key)`` pairs listed (a page
+    that reads a few pairs need not train the whole grid). The result's ``settings`` and ``fixes``
+    are :data:`SETTINGS` and :data:`FIXES` (plus :data:`BATCHNORM`), so lookups by name work;
+    ``runs`` holds the listed pairs only."""
+    seeds = tuple(int(s) for s in seeds)
+    if len(seeds) < 2:
+        raise ValueError("Use at least 2 seeds (the chapter uses 6): a spread needs several runs.")
+    by_key = {s.key: s for s in SETTINGS}
+    jobs = []
+    for s, f in pairs:
+        if s not in by_key:
+            raise KeyError(f"No setting {s!r}; known: {', '.join(by_key)}.")
+        jobs.append((by_key[s], get_fix(f)))
+    result = Comparison(SETTINGS, (*FIXES, BATCHNORM), seeds)
+    with blas_threads(1):
+        for s, f in progress(jobs) if progress is not None else jobs:
+            result.runs[(s.key, f.key)] = [train_run(s, f, seed, dtype) for seed in seeds]
+    return result
+
+
 # ---------------------------------------------------------------------------------------------
 # Many seeds, computed once: the committed per-seed outcomes
 # ---------------------------------------------------------------------------------------------
@@ -838,6 +867,32 @@ def compute(family: str, value: float, setting: str = "highlr") -> dict:
         "baseline_never_active": np.array([r.never_active for r in base]),
         "baseline_loss": np.array([r.loss for r in base]),
     }
+
+
+#: The activations of Chapter 4's gate explorer (the first chapter's part), and their parameter.
+GATE_FAMILIES: tuple[str, ...] = ("leaky ReLU", "ELU")
+GATE_VALUES: tuple[float, ...] = (0.01, 0.1, 1 / 5.5, 0.5, 1.0)
+
+
+def gate(family: str, alpha: float, z: np.ndarray | None = None) -> dict:
+    """Data for the gate explorer: the activation ``family`` with parameter ``alpha`` (any value
+    in [0, 1]; 0 is ReLU) on the pre-activations ``z`` (default 601 points on [-4, 2]).
+
+    Returns a dict: ``z``, ``f`` and ``grad`` ``(n,)`` (the activation and its derivative, the
+    gradient's gate), ``label``, and ``gate_at`` ``{-0.1, -1, -4: f'(z)}`` (the share of the
+    gradient a unit receives at those pre-activations). Pure and fast (no training).
+    """
+    if family not in GATE_FAMILIES:
+        raise ValueError(f"Unknown family {family!r}; use one of {', '.join(GATE_FAMILIES)}.")
+    if isinstance(alpha, bool) or not np.isfinite(float(alpha)) or not 0 <= float(alpha) <= 1:
+        raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}.")
+    alpha = float(alpha)
+    z = np.linspace(-4, 2, 601) if z is None else np.asarray(z, dtype=np.float64)
+    name = "leaky_relu" if family == "leaky ReLU" else "elu"
+    act = _act.get(name, alpha=alpha)
+    probe = np.array([-0.1, -1.0, -4.0])
+    return {"z": z, "f": act(z), "grad": act.grad(z), "label": f"{family}, alpha = {alpha:.3g}",
+            "gate_at": dict(zip((-0.1, -1.0, -4.0), act.grad(probe).tolist(), strict=True))}
 
 
 # Names that moved to the course tooling (issue 11): the fixes' plot styles are in
