@@ -123,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strip-only", action="store_true", help="do not execute")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (600)")
     args = parser.parse_args(argv)
-    paths = sorted(CHAPTERS.glob("*.ipynb")) if args.all else [p for a in args.notebooks for p in resolve_all(a)]
+    if args.all:
+        paths = sorted(CHAPTERS.glob("*.ipynb"))
+    else:
+        paths = [p for a in args.notebooks for p in resolve_all(a)]
     if not paths:
         parser.error("give notebooks, or --all")
     for path in paths:

@@ -412,7 +412,8 @@ def test_gate_explorer_data():
     assert d["z"].shape == d["f"].shape == d["grad"].shape == (601,)
     assert d["gate_at"][-4.0] == pytest.approx(0.1)
     e = fixes.gate("ELU", 1.0)
-    assert e["gate_at"][-4.0] == pytest.approx(np.exp(-4.0)) and e["gate_at"][-0.1] == pytest.approx(np.exp(-0.1))
+    assert e["gate_at"][-4.0] == pytest.approx(np.exp(-4.0))
+    assert e["gate_at"][-0.1] == pytest.approx(np.exp(-0.1))
     assert np.all(fixes.gate("ELU", 0.0)["grad"][fixes.gate("ELU", 0.0)["z"] < 0] == 0)  # ReLU
     with pytest.raises(ValueError):
         fixes.gate("GELU", 0.1)
