@@ -43,7 +43,7 @@ CORE = {"activations", "nn", "init", "losses", "optim", "train", "data", "diagno
         "seeding", "stats", "blas", "bench", "redo", "problems"}
 EXPERIMENTS = {"speed", "gradients", "dying", "fixes", "today"}
 # claims: the course's checks of its own sentences; torch: the optional PyTorch adapter (Chapter 5)
-TOOLING = {"plots", "widgets", "exercises", "progress", "claims", "torch", "live"}
+TOOLING = {"plots", "widgets", "exercises", "progress", "claims", "torch", "live", "lab"}
 THIRD_PARTY_ALLOWED_BELOW_TOOLING = {"numpy"}
 
 
