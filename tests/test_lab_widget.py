@@ -284,6 +284,8 @@ def test_settings_reset_the_run_and_the_line(live_lab):
     assert obj.run.config.activation == "gelu"
     obj.reset(lr=0.05)
     assert obj._controls["lr"].value == 0.05 and "lr=0.05" in obj.line()
+    obj._speed.value = 3
+    assert obj.epochs_per_frame == 3 and "epochs_per_frame" not in obj.line()  # same results
     obj._kill_b.click()
     assert "killed layer 1, unit 1" in obj._status_w.value
     obj._layer.value = 2

@@ -459,8 +459,7 @@ class LabFigure:
             1, 3, gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
         self.fig.subplots_adjust(left=0.055, right=0.99, bottom=0.15, top=0.9, wspace=0.28)
         ax = self.ax_loss
-        (self.batch_line,) = ax.plot([], [], lw=0.8, alpha=0.5, label="mini-batch",
-                                     **plots.style(None, index=1))
+        (self.batch_line,) = ax.plot([], [], lw=0.8, label="mini-batch", **plots.style("copy"))
         (self.loss_line,) = ax.plot([], [], label="whole data set", **plots.style(None, index=0))
         self._log = True
         self._scale(False)
@@ -762,21 +761,24 @@ class DeadNeuronLab:
         }
         for w in self._controls.values():
             w.style = style
-            w.layout = W.Layout(width="200px")
+            w.layout = W.Layout(width="205px" if isinstance(w, W.Dropdown) else "165px")
             w.observe(self._on_setting, names="value")
-        self._train_b = W.Button(description="Train", icon="play", button_style="success",
+        self._train_b = W.Button(description="Train",
                                  tooltip="Train the network; the panel updates every few steps")
-        self._stop_b = W.Button(description="Stop", icon="stop", disabled=True,
+        self._stop_b = W.Button(description="Stop", disabled=True,
                                 tooltip="Stop training after the current step")
-        self._reset_b = W.Button(description="Reset", icon="refresh",
+        self._reset_b = W.Button(description="Reset",
                                  tooltip="Start again from initialisation with these settings")
         self._layer = W.BoundedIntText(value=1, min=1, max=c.depth, description="layer", style=style,
                                        layout=W.Layout(width="120px"))
         self._unit = W.BoundedIntText(value=1, min=1, max=c.width, description="unit", style=style,
                                       layout=W.Layout(width="120px"))
-        self._kill_b = W.Button(description="Kill unit", icon="times",
+        self._speed = W.BoundedIntText(value=self.epochs_per_frame, min=1, max=100, style=style,
+                                       description="epochs per update", layout=W.Layout(width="190px"))
+        self._speed.observe(self._on_speed, names="value")
+        self._kill_b = W.Button(description="Kill unit",
                                 tooltip="Lower the chosen unit's bias until it is dead on the data")
-        self._redo_b = W.Button(description="Reinitialise dead units", icon="recycle", layout=lay,
+        self._redo_b = W.Button(description="Reinitialise dead units", layout=lay,
                                 tooltip="ReDo: fresh incoming weights for every dead unit")
         self._train_b.on_click(lambda _: self.train())
         self._stop_b.on_click(lambda _: self.stop())
@@ -790,12 +792,15 @@ class DeadNeuronLab:
         self._frame.add_class("dr-lab-frame")
         self._line_w = W.HTML()
         self._line_w.add_class("dr-lab-line")
-        ctl = list(self._controls.values())
+        ctl = self._controls
+        row = W.Layout(flex_flow="row wrap")
         self.widget = W.VBox([
-            W.HBox(ctl[:5], layout=W.Layout(flex_flow="row wrap")),
-            W.HBox(ctl[5:], layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([self._train_b, self._stop_b, self._reset_b, self._layer, self._unit,
-                    self._kill_b, self._redo_b], layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([ctl[k] for k in ("data", "activation", "init", "optimizer")], layout=row),
+            W.HBox([ctl[k] for k in ("depth", "width", "bias", "lr", "seed")], layout=row),
+            W.HBox([self._train_b, self._stop_b, self._reset_b, self._speed],
+                   layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([self._layer, self._unit, self._kill_b, self._redo_b],
+                   layout=W.Layout(flex_flow="row wrap")),
             self._status_w, self._frame, self._line_w,
         ])
         self.widget.add_class(LAB_CLASS)
@@ -818,6 +823,10 @@ class DeadNeuronLab:
             self._status(f"<b>{html.escape(str(exc))}</b>", raw=True)
             return
         self.reset(**values)
+
+    def _on_speed(self, change: dict) -> None:
+        # read by the worker before each chunk: no lock needed, results do not depend on it
+        self.epochs_per_frame = int(change["new"])
 
     def _sync_controls(self) -> None:
         self._syncing = True
