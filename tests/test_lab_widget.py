@@ -320,3 +320,33 @@ def test_dead_mask_used_is_the_diagnostics_one():
     run = LabRun(**SMALL)
     for a, b in zip(run.dead_masks(), diagnostics.dead_mask(run.net, run.X), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_blitted_frames_match_full_redraws():
+    """The live panel draws only what changes over a cached background: the picture is the same
+    as a full redraw (up to anti-aliasing at a few edges), and the background is redrawn only
+    when an axis limit changes."""
+    import io
+
+    from PIL import Image
+
+    run = LabRun(**{**SMALL, "n": 256})
+    blit = lab.LabFigure(2, blit=True)
+    for epochs in (3, 1):  # the second frame reuses the first one's background (8..32 steps)
+        run.advance(epochs)
+        if epochs == 1:
+            run.kill(0, 1)
+        snap = run.snapshot()
+        full = lab.LabFigure(2)
+        full.update(snap)
+        blit.update(snap)
+        if epochs == 1:
+            assert blit._background_key == (blit.ax_loss.get_xlim(), blit.ax_loss.get_ylim(),
+                                            blit._log, blit.ax_mic.get_xlim(), blit.ax_mic.get_ylim())
+        a, b = (np.asarray(Image.open(io.BytesIO(f.png())).convert("RGB"), float) for f in (full, blit))
+        assert a.shape == b.shape
+        assert (np.abs(a - b).max(axis=2) > 60).mean() < 0.002
+
+
+def test_step_axis_pages():
+    assert [lab._page(s) for s in (0, 8, 9, 16, 17, 1000)] == [8, 8, 16, 16, 32, 1024]

@@ -436,35 +436,49 @@ def describe(snap: dict[str, Any]) -> str:
     )
 
 
+def _page(step: int) -> int:
+    """The right end of the step axis: 8, 16, 32, ... (the axes change only at these points)."""
+    return 8 if step <= 8 else 2 ** int(np.ceil(np.log2(step)))
+
+
 class LabFigure:
     """The panel's figure, kept between redraws: the loss over the steps (mini-batch and whole data
     set), the dead fraction per hidden layer, and Chapter 3's first-layer microscope
     (:func:`dying_relu.plots.draw_microscope`, redrawn each time).
 
     A ``matplotlib.figure.Figure`` outside pyplot (safe to draw from the lab's worker thread), laid
-    out once with fixed margins: a layout engine and log-scale tick labels in mathtext cost more
-    than the rest of a redraw (measured in benchmarks/lab.py). Colours and line styles from
+    out once with fixed margins (a layout engine and log-scale tick labels in mathtext cost more
+    than the rest of a redraw). With ``blit=True`` (the live panel) :meth:`png` draws only what
+    changes (curves, titles, the microscope's units and data, legends) over a cached picture of
+    the axes, ticks and labels, which is redrawn only when the axis limits change: the step axis
+    ends at 8, 16, 32, ... steps and the loss axis is widened only when the loss leaves it
+    (benchmarks/lab.py measures both ways). Colours and line styles from
     :func:`dying_relu.plots.style` (colour-blind-safe, distinct dashes per layer).
     """
 
-    def __init__(self, depth: int, figsize: tuple[float, float] = (10.5, 3.4), dpi: int = 80) -> None:
+    def __init__(self, depth: int, figsize: tuple[float, float] = (10.5, 3.8), dpi: int = 80,
+                 *, blit: bool = False) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
 
         from . import plots
 
         self.depth = int(depth)
+        self.blit = bool(blit)
         self.fig = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.fig)  # kept: its renderer caches text metrics
         self.ax_loss, self.ax_dead, self.ax_mic = self.fig.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
-        self.fig.subplots_adjust(left=0.055, right=0.99, bottom=0.15, top=0.9, wspace=0.28)
+        self.fig.subplots_adjust(left=0.055, right=0.99, bottom=0.27, top=0.91, wspace=0.28)
         ax = self.ax_loss
         (self.batch_line,) = ax.plot([], [], lw=0.8, label="mini-batch", **plots.style("copy"))
         (self.loss_line,) = ax.plot([], [], label="whole data set", **plots.style(None, index=0))
         self._log = True
         self._scale(False)
         ax.set_xlabel("step")
-        ax.legend(fontsize=8, loc="upper right")
+        below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "fontsize": 8}
+        self.legends = [ax.legend(ncol=2, **below)]
         self.dead_lines = [
             self.ax_dead.plot([], [], label=f"layer {i + 1}", drawstyle="steps-post",
                               **plots.style(None, index=i))[0] for i in range(self.depth)]
@@ -473,9 +487,13 @@ class LabFigure:
             a.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         self.ax_dead.yaxis.set_major_locator(MaxNLocator(5))
         self.ax_dead.set_xlabel("step")
+        # (fixed title positions: automatic placement measures every tick label, every frame)
         self.ax_dead.set_title("dead fraction per hidden layer", fontsize=10, y=1.0)
-        self.ax_dead.legend(fontsize=7, ncol=2, loc="upper left")
+        self.legends.append(self.ax_dead.legend(ncol=min(self.depth, 4), **below))
         self._events: list[Any] = []
+        self._mic: list[Any] = []
+        self._background: Any = None
+        self._background_key: tuple = ()
 
     def _scale(self, log: bool) -> None:
         """Linear loss axis, or logarithmic once the loss spans more than a factor of 20 (with
@@ -494,6 +512,16 @@ class LabFigure:
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             ax.yaxis.set_minor_formatter(NullFormatter())
 
+    def _loss_limits(self, lo: float, hi: float) -> None:
+        """Widen (or, when far too wide, reset) the loss axis only when the loss leaves it."""
+        self._scale(hi > 20 * lo)
+        bottom, top = self.ax_loss.get_ylim()
+        if self._log:
+            if not (bottom <= lo and hi <= top and top / bottom < 100 * hi / lo):
+                self.ax_loss.set_ylim(lo / 2, hi * 2)
+        elif not (bottom == 0 and hi <= top and top < 4 * hi) or top == 1.0 and hi < 0.25:
+            self.ax_loss.set_ylim(0, hi * 1.25 if hi > 0 else 1)
+
     def update(self, snap: dict[str, Any]) -> Any:
         """Show a :meth:`LabRun.snapshot`; returns the figure."""
         from . import plots
@@ -508,35 +536,64 @@ class LabFigure:
         self.loss_line.set_data(steps[fin], loss[fin])
         for i, line in enumerate(self.dead_lines):
             line.set_data(steps, snap["dead"][:, i])
-        right = max(int(steps[-1]), 1)
+        right = _page(int(max(steps[-1], len(step_loss))))
         for ax in (self.ax_loss, self.ax_dead):
             ax.set_xlim(0, right * 1.02)
         shown = np.concatenate([step_loss[ok], loss[fin]])
         if shown.size:
-            lo, hi = float(shown.min()), float(shown.max())
-            self._scale(hi > 20 * lo)
-            if self._log:
-                self.ax_loss.set_ylim(lo / 1.3, hi * 1.3)
-            else:
-                self.ax_loss.set_ylim(0, hi * 1.08 if hi > 0 else 1)
+            self._loss_limits(float(shown.min()), float(shown.max()))
         for artist in self._events:
             artist.remove()
         self._events = [ax.axvline(step, color=plots.OKABE_ITO["black"], lw=0.8, linestyle=":")
                         for step, _ in snap["events"] for ax in (self.ax_loss, self.ax_dead)]
-        # (a fixed title position: automatic placement measures every tick label, every frame)
         self.ax_loss.set_title(f"loss {loss[-1]:.3g}, accuracy {snap['accuracy'][-1]:.0%}",
                                fontsize=10, y=1.0)
         mic = self.ax_mic
-        for artist in [*mic.lines, *mic.collections, *mic.texts, *mic.patches]:
+        for artist in self._mic:
             artist.remove()  # the last frame's units and data (cheaper than cla(): ticks stay)
+        before = {id(a) for a in mic.get_children()}
         info = plots.draw_microscope(mic, snap["W"], snap["b"], snap["X"], snap["y"],
                                      dead=snap["dead0"])
+        self._mic = [a for a in mic.get_children() if id(a) not in before]
         extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
         mic.set_title(f"layer 1: {info['dead']}/{len(snap['b'])} dead{extra}", fontsize=10, y=1.0)
         return self.fig
 
+    def _dynamic(self) -> list[Any]:
+        """What changes from frame to frame, in drawing order (by z-order; the legends, below the
+        axes, never overlap it and stay in the background)."""
+        moving = [self.batch_line, self.loss_line, *self.dead_lines, *self._events, *self._mic]
+        return sorted(moving, key=lambda a: a.get_zorder()) + [self.ax_loss.title, self.ax_mic.title]
 
-def draw_lab(snap: dict[str, Any], figsize: tuple[float, float] = (10.5, 3.4)) -> Any:
+    def png(self) -> bytes:
+        """PNG bytes of the frame last set by :meth:`update` (see the class docstring)."""
+        if not self.blit:
+            return figure_png(self.fig, dpi=int(self.fig.dpi))
+        from PIL import Image
+
+        dynamic = self._dynamic()
+        key = (self.ax_loss.get_xlim(), self.ax_loss.get_ylim(), self._log,
+               self.ax_mic.get_xlim(), self.ax_mic.get_ylim())
+        if self._background is None or key != self._background_key:
+            for a in dynamic:
+                a.set_animated(True)
+            self.canvas.draw()  # everything but the animated artists
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            self._background_key = key
+        else:
+            self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
+        for a in dynamic:
+            a.set_animated(True)
+            a.draw(renderer)
+        size = (int(renderer.width), int(renderer.height))
+        buf = io.BytesIO()
+        image = Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image.convert("RGB").save(buf, format="png", compress_level=3)
+        return buf.getvalue()
+
+
+def draw_lab(snap: dict[str, Any], figsize: tuple[float, float] = (10.5, 3.8)) -> Any:
     """The panel's figure for one :meth:`LabRun.snapshot` (a fresh :class:`LabFigure`)."""
     return LabFigure(snap["dead"].shape[1], figsize).update(snap)
 
@@ -860,8 +917,9 @@ class DeadNeuronLab:
             start = time.perf_counter()
             depth = snap["dead"].shape[1]
             if self._figure is None or self._figure.depth != depth:
-                self._figure = LabFigure(depth)
-            png = figure_png(self._figure.update(snap))
+                self._figure = LabFigure(depth, blit=True)
+            self._figure.update(snap)
+            png = self._figure.png()
             self._frame.value = frame_html(png, describe(snap), width="840px")
             text = summary(snap)
             if snap["message"]:
