@@ -350,3 +350,41 @@ def test_blitted_frames_match_full_redraws():
 
 def test_step_axis_pages():
     assert [lab._page(s) for s in (0, 8, 9, 16, 17, 1000)] == [8, 8, 16, 16, 32, 1024]
+
+
+def test_a_click_does_not_wait_for_a_long_chunk(live_lab):
+    """With 100 epochs per update a chunk lasts long; a kill still happens after the current step."""
+    obj = live_lab
+    obj.reset(n=2000)  # 63 steps an epoch: 100 epochs take seconds
+    obj.epochs_per_frame = 100
+    assert obj.train()
+    time.sleep(0.3)
+    start = time.monotonic()
+    obj.kill(0, 0)
+    waited = time.monotonic() - start
+    obj.stop()
+    assert obj.run.epoch < 100 and any("killed layer 1, unit 1" in t for _, t in obj.run.events)
+    assert waited < 5, waited
+
+
+def test_train_in_one_lab_stops_the_others():
+    a = DeadNeuronLab(live=True, **SMALL)
+    b = DeadNeuronLab(live=True, **SMALL)
+    try:
+        assert a.train() and a.running
+        assert b.train()
+        assert not a.running and b.running
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_max_epochs_pause(live_lab, monkeypatch):
+    monkeypatch.setattr(lab, "MAX_EPOCHS", 2)
+    obj = live_lab
+    obj.train()
+    obj._thread.join(30)
+    assert obj.run.epoch == 2 and "paused after 2 more epochs" in obj._status_w.value
+    obj.train()
+    obj._thread.join(30)
+    assert obj.run.epoch == 4

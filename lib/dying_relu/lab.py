@@ -38,11 +38,13 @@ Layers of this module, each testable alone:
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -96,7 +98,7 @@ FROZEN_EPOCHS = 60
 #: A run whose training loss exceeds this many times its value at initialisation has blown up
 #: (the threshold of :func:`dying_relu.train.fit`).
 BLOWUP = 1e3
-#: The worker stops by itself after this many epochs (press Train to go on).
+#: The worker pauses by itself after this many epochs of one Train press (press Train to go on).
 MAX_EPOCHS = 2000
 
 
@@ -517,9 +519,9 @@ class LabFigure:
         self._scale(hi > 20 * lo)
         bottom, top = self.ax_loss.get_ylim()
         if self._log:
-            if not (bottom <= lo and hi <= top and top / bottom < 100 * hi / lo):
+            if not (0 < bottom <= lo and hi <= top and top / bottom < 100 * hi / lo):
                 self.ax_loss.set_ylim(lo / 2, hi * 2)
-        elif not (bottom == 0 and hi <= top and top < 4 * hi) or top == 1.0 and hi < 0.25:
+        elif not (bottom == 0 and hi <= top < 4 * hi):
             self.ax_loss.set_ylim(0, hi * 1.25 if hi > 0 else 1)
 
     def update(self, snap: dict[str, Any]) -> Any:
@@ -636,6 +638,9 @@ def frozen_frame(config: LabConfig, epochs: int = FROZEN_EPOCHS, dpi: int = 100
 # ---------------------------------------------------------------------------------------------
 
 LAB_CLASS = "dr-lab"  # CSS class of the whole panel (tests look for it)
+#: Labs whose worker may be training: pressing Train in one stops the others (a re-run cell leaves
+#: its old lab behind, and two labs would share the two cores).
+_LABS: weakref.WeakSet = weakref.WeakSet()
 
 
 class DeadNeuronLab:
@@ -665,6 +670,7 @@ class DeadNeuronLab:
         self._lock = threading.RLock()  # guards self.run: held for each chunk of training
         self._draw_lock = threading.Lock()  # one redraw at a time
         self._stop = threading.Event()
+        self._waiting = threading.Event()  # a click waits for the lock: end the chunk early
         self._thread: threading.Thread | None = None
         self.frames = 0  # redraws so far (the tests count them)
         self.redraw_seconds: list[float] = []
@@ -709,6 +715,9 @@ class DeadNeuronLab:
     def train(self) -> bool:
         """Start training in the background; False (and a message) if it cannot start."""
         self._need_live("train()")
+        for other in list(_LABS):
+            if other is not self and other.running:
+                other.stop()
         with self._lock:
             if self.running:
                 return False
@@ -718,6 +727,7 @@ class DeadNeuronLab:
             self._stop.clear()
             self._thread = threading.Thread(target=self._work, name="DeadNeuronLab", daemon=True)
             self._set_busy(True)
+            _LABS.add(self)
             self._thread.start()
         return True
 
@@ -731,7 +741,7 @@ class DeadNeuronLab:
     def kill(self, layer: int, unit: int) -> str:
         """Kill unit ``unit`` of hidden layer ``layer`` (both from 0); see :meth:`LabRun.kill`."""
         self._need_live("kill()")
-        with self._lock:  # between two chunks of training, never inside a step
+        with self._locked():  # between two steps of training, never inside one
             text = self.run.kill(layer, unit)
             snap = self.run.snapshot()
         if not self.running:
@@ -743,7 +753,7 @@ class DeadNeuronLab:
     def reinit_dead(self) -> list[int]:
         """Reinitialise the dead units (ReDo); see :meth:`LabRun.reinit_dead`."""
         self._need_live("reinit_dead()")
-        with self._lock:
+        with self._locked():
             counts = self.run.reinit_dead()
             snap = self.run.snapshot()
             revived = self.run.revived
@@ -769,20 +779,37 @@ class DeadNeuronLab:
 
     # -- the worker ---------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The run's lock, for a click: the worker ends its chunk after the current step."""
+        self._waiting.set()
+        try:
+            with self._lock:
+                self._waiting.clear()
+                yield
+        finally:
+            self._waiting.clear()
+
+    def _should_stop(self) -> bool:
+        return self._stop.is_set() or self._waiting.is_set()
+
     def _work(self) -> None:
         note = "stopped"
         with self._lock:
             snap = self.run.snapshot()
+        first = snap["epoch"]
         try:
             while not self._stop.is_set():
+                while self._waiting.is_set() and not self._stop.is_set():
+                    time.sleep(0.002)  # let the click that waits for the lock have it first
                 with self._lock:
-                    self.run.advance(self.epochs_per_frame, should_stop=self._stop.is_set)
+                    self.run.advance(self.epochs_per_frame, should_stop=self._should_stop)
                     snap = self.run.snapshot()
                 if snap["status"] != "ready":
                     note = snap["status"]
                     break
-                if snap["epoch"] >= MAX_EPOCHS:
-                    note = f"paused after {MAX_EPOCHS} epochs; press Train to go on"
+                if snap["epoch"] - first >= MAX_EPOCHS:
+                    note = f"paused after {MAX_EPOCHS} more epochs; press Train to go on"
                     break
                 self._redraw(snap, note="training")
         except Exception as exc:  # shown in the panel, not lost in a thread
