@@ -9,9 +9,10 @@ runs it and checks that
 - Train (pressed from the keyboard) starts training: the status text and the frame change while
   it trains;
 - Stop stops: the status says so, and nothing changes any more afterwards;
-- Kill unit kills the chosen unit (the status says so, and the microscope counts it).
+- Kill unit kills the chosen unit, Reinitialise dead units recycles the dead ones (the status
+  says so).
 
-Screenshots: _build/screenshots/lab_dead_neuron_{ready,training,stopped}.png.
+Screenshots: _build/screenshots/lab_dead_neuron_{ready,training,stopped,killed}.png.
 """
 
 from __future__ import annotations
@@ -115,5 +116,10 @@ def test_dead_neuron_lab_trains_and_stops(browser, lab_folder):
         wait_for(lambda: "layer 1, unit 2" in status(page), 30, "Kill unit had no effect", page)
         assert step_of(status(page)) == step_of(stopped)
         page.locator(".dr-lab").first.screenshot(path=str(SHOTS / "lab_dead_neuron_killed.png"))
+
+        # Reinitialise dead units (ReDo), from the keyboard
+        page.get_by_role("button", name="Reinitialise dead units", exact=True).focus()
+        page.keyboard.press("Space")
+        wait_for(lambda: "reinitialised" in status(page), 30, "Reinitialise had no effect", page)
     finally:
         stop_lab(lab)
