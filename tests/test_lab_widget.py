@@ -388,3 +388,14 @@ def test_max_epochs_pause(live_lab, monkeypatch):
     obj.train()
     obj._thread.join(30)
     assert obj.run.epoch == 4
+
+
+@pytest.mark.parametrize("activation", lab.ACTIVATIONS)
+def test_kill_and_reinit_work_for_every_activation(activation):
+    run = LabRun(**{**SMALL, "activation": activation})
+    run.kill(0, 0)
+    assert run.dead_masks()[0][0]
+    counts = run.reinit_dead()
+    assert counts[0] >= 1
+    run.advance(1)
+    assert np.isfinite(run.loss[-1])

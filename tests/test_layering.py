@@ -1,7 +1,7 @@
 """The library's layering (issue 11; README.md, "Library layers"): imports only point down.
 
     course tooling       plots, widgets, exercises, progress,       may import anything below
-                         claims, live, torch (the optional PyTorch adapter)
+                         claims, live, torch (the optional PyTorch adapter), lab
           |
     chapter experiments  speed (1), gradients (2), dying (3), fixes (4),  the numeric core only
                          today (5)
