@@ -769,6 +769,8 @@ class DeadNeuronLab:
         """Stop, then start again from initialisation, with ``changes`` to the setting."""
         self._need_live("reset()")
         self.stop()
+        if self.running:  # the worker did not finish its step within stop()'s timeout
+            raise RuntimeError("The lab is still finishing a training step; press Reset again.")
         config = LabConfig(**{**asdict(self.config), **changes})
         with self._lock:
             self.config = config
@@ -894,7 +896,7 @@ class DeadNeuronLab:
     def _guard(self, action: Callable[[], Any]) -> None:
         try:
             action()
-        except ValueError as exc:
+        except (ValueError, RuntimeError) as exc:
             self._status(f"<b>{html.escape(str(exc))}</b>", raw=True)
 
     def _on_setting(self, change: dict) -> None:
