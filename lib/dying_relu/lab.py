@@ -745,9 +745,9 @@ class DeadNeuronLab:
             text = self.run.kill(layer, unit)
             snap = self.run.snapshot()
         if not self.running:
-            self._redraw(snap, note=text)
+            self._redraw(snap, note=text.rstrip("."))
         else:
-            self._status(summary(snap) + f" ({text})")
+            self._status(summary(snap) + f" ({text.rstrip('.')})")
         return text
 
     def reinit_dead(self) -> list[int]:
