@@ -16,6 +16,9 @@ What it does, mechanically (nothing else in the notebook changes; outputs are ke
    code cells get the first line ``%%solution LABEL`` (run in the book and nbval, wait for the
    learner live), and every cell inside, markdown too, is folded in JupyterLab
    (``metadata.jupyter.source_hidden``). Code outputs stay visible: live they hold the button.
+   A folded markdown cell starts with an empty line: JupyterLab shows a folded cell's first
+   line in its placeholder, which would give the solution's prose away (an empty first line
+   changes nothing in the book).
 
 4. Notebook metadata ``mystnb.execution_mode: inline``: MyST-NB runs this notebook cell by cell
    while it renders it, which is what ``{eval}`` needs; the other chapters keep the book's
@@ -104,6 +107,8 @@ def convert_notebook(nb: dict) -> tuple[dict, Report]:
             start, end = SOLUTION_START.search(text), SOLUTION_END.search(text)
             if label is not None and not start:
                 _fold(cell, report)
+                if not new.startswith("\n"):  # the folded placeholder shows the first line
+                    new = "\n" + new
             if start:
                 label = start.group(2)
             if end and (not start or end.start() > start.start()):

@@ -41,11 +41,23 @@ def test_values_format_like_glue_text():
     assert repr(live.fmt(0.5, ".0%")) == "50%"
 
 
-def test_values_missing_key_says_what_to_do():
+def test_values_missing_key_says_what_to_do(monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.delenv("DYING_RELU_LIVE", raising=False)
     v = live.Values()
     v["a"] = 1
     with pytest.raises(KeyError, match="run the code cells above first.*glued so far: a"):
         v["b:.2f"]
+
+
+def test_values_missing_key_live_reads_a_placeholder(monkeypatch):
+    """Live, a number not computed yet reads as a placeholder in the sentence, not an error."""
+    monkeypatch.setenv("DYING_RELU_LIVE", "1")
+    v = live.Values()
+    assert repr(v["b:.2f"]) == live.PLACEHOLDER
+    assert "run the code above" in live.PLACEHOLDER
+    v["b"] = 0.5
+    assert repr(v["b:.2f"]) == "0.50"
 
 
 def test_glue_keeps_value_and_glues(monkeypatch):
@@ -150,6 +162,8 @@ def test_convert_fixture():
     assert solution["source"].startswith("%%solution fx-ex\n")
     assert solution["metadata"]["jupyter"]["source_hidden"] is True
     assert cells[7]["metadata"]["jupyter"]["source_hidden"] is True  # prose inside the solution
+    # ... whose first line (shown in JupyterLab's folded placeholder) gives nothing away
+    assert cells[7]["source"].startswith("\n") and not cells[6]["source"].startswith("\n")
     # the solution-start cell itself, the exercise and the cells after the solution stay open
     for i in (4, 5, 8, 9):
         assert "source_hidden" not in cells[i]["metadata"].get("jupyter", {}), i

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -40,9 +39,12 @@ RUN_TIMEOUT_S = 40
 
 def trusted_copy(src: Path, folder: Path) -> Path:
     """Copy a notebook into ``folder`` and `jupyter trust` it, as `make lab` does."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import workspace
+
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / src.name
-    shutil.copy(src, dest)
+    workspace.learner_copy(src, dest)
     subprocess.run([str(BIN / "jupyter"), "trust", str(dest)], check=True, capture_output=True)
     return dest
 
