@@ -18,7 +18,9 @@ What it does, mechanically (nothing else in the notebook changes; outputs are ke
    (``metadata.jupyter.source_hidden``). Code outputs stay visible: live they hold the button.
    A folded markdown cell starts with an empty line: JupyterLab shows a folded cell's first
    line in its placeholder, which would give the solution's prose away (an empty first line
-   changes nothing in the book).
+   changes nothing in the book). Running a markdown cell unfolds it, though (Run All does), so
+   its prose also goes into a folded ``{admonition} Discussion`` (``:class: dropdown``), which
+   jupyterlab-myst and the book both fold; a ``{solution-end}`` stays outside it.
 
 4. Notebook metadata ``mystnb.execution_mode: inline``: MyST-NB runs this notebook cell by cell
    while it renders it, which is what ``{eval}`` needs; the other chapters keep the book's
@@ -93,6 +95,22 @@ def convert_markdown(text: str, report: Report) -> str:
     return GLUE_TEXT.sub(repl, text)
 
 
+DISCUSSION = ":::{admonition} Discussion\n:class: dropdown\n"
+
+
+def fold_prose(text: str) -> str:
+    """The prose of a markdown cell inside a gated solution, in a folded Discussion admonition.
+
+    Whatever precedes the cell's ``{solution-end}`` (all of it if there is none) goes into the
+    admonition; an empty or already wrapped cell is left as it is.
+    """
+    end = SOLUTION_END.search(text)
+    body, tail = (text[: end.start()], text[end.start():]) if end else (text, "")
+    if not body.strip() or body.lstrip().startswith(DISCUSSION.split("\n")[0]):
+        return text
+    return f"{DISCUSSION}\n{body.strip()}\n:::\n" + (f"\n{tail}" if tail else "")
+
+
 def convert_notebook(nb: dict) -> tuple[dict, Report]:
     """Apply rules 1-3 to a notebook (a dict as read from JSON); returns it and a report."""
     report = Report()
@@ -107,6 +125,7 @@ def convert_notebook(nb: dict) -> tuple[dict, Report]:
             start, end = SOLUTION_START.search(text), SOLUTION_END.search(text)
             if label is not None and not start:
                 _fold(cell, report)
+                new = fold_prose(new)
                 if not new.startswith("\n"):  # the folded placeholder shows the first line
                     new = "\n" + new
             if start:

@@ -162,8 +162,13 @@ def test_convert_fixture():
     assert solution["source"].startswith("%%solution fx-ex\n")
     assert solution["metadata"]["jupyter"]["source_hidden"] is True
     assert cells[7]["metadata"]["jupyter"]["source_hidden"] is True  # prose inside the solution
-    # ... whose first line (shown in JupyterLab's folded placeholder) gives nothing away
+    # ... whose first line (shown in JupyterLab's folded placeholder) gives nothing away, and
+    # whose prose is in a folded admonition (running a markdown cell unfolds the cell itself)
     assert cells[7]["source"].startswith("\n") and not cells[6]["source"].startswith("\n")
+    assert cells[7]["source"].lstrip().startswith(":::{admonition} Discussion\n:class: dropdown")
+    prose_end = cells[7]["source"].index(":::\n", 10)
+    assert cells[7]["source"].index("FIXTURE-SOLUTION-PROSE") < prose_end
+    assert cells[7]["source"].index("{solution-end}") > prose_end
     # the solution-start cell itself, the exercise and the cells after the solution stay open
     for i in (4, 5, 8, 9):
         assert "source_hidden" not in cells[i]["metadata"].get("jupyter", {}), i
