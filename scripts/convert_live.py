@@ -22,6 +22,12 @@ What it does, mechanically (nothing else in the notebook changes; outputs are ke
    its prose also goes into a folded ``{admonition} Discussion`` (``:class: dropdown``), which
    jupyterlab-myst and the book both fold; a ``{solution-end}`` stays outside it.
 
+3b. A ``remove-cell`` code cell between the last shown code cell and a markdown cell whose
+   ``{eval}`` reads it becomes ``remove-input`` + ``remove-output``: MyST-NB's inline mode leaves
+   removed cells out of the page and runs them only when it reaches the next code cell it
+   shows, so the markdown cell's numbers would be evaluated before their glue ran (and come out
+   empty). A cell without input and output shows nothing either.
+
 4. Notebook metadata ``mystnb.execution_mode: inline``: MyST-NB runs this notebook cell by cell
    while it renders it, which is what ``{eval}`` needs; the other chapters keep the book's
    ``execute_notebooks: force``. (``nb_eval_name_regex`` in _config.yml lets ``V["..."]`` through.)
@@ -51,6 +57,7 @@ GLUE_OTHER = re.compile(r"\{glue:(md|figure|math|any)\}`([^`]+)`")
 SOLUTION_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}\s+(\S+)", re.MULTILINE)
 SOLUTION_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}", re.MULTILINE)
 MAGIC = "%%solution"
+EVAL_ROLE = re.compile(r"\{eval\}`")
 
 
 @dataclass
@@ -61,6 +68,7 @@ class Report:
     imports: int = 0
     solution_cells: int = 0
     folded_cells: int = 0
+    unhidden: int = 0
     kept: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -68,7 +76,7 @@ class Report:
         lines = [
             f"{self.glue_roles} glue roles -> {{eval}}, {self.imports} import(s), "
             f"{self.solution_cells} solution code cell(s) under %%solution, "
-            f"{self.folded_cells} cell(s) folded"
+            f"{self.folded_cells} cell(s) folded, {self.unhidden} remove-cell -> remove-input/output"
         ]
         lines += [f"  kept: {k}" for k in self.kept]
         return "\n".join(lines)
@@ -143,7 +151,28 @@ def convert_notebook(nb: dict) -> tuple[dict, Report]:
                 _fold(cell, report)
         if new != text:
             cell["source"] = new
+    unhide_before_evals(nb, report)
     return nb, report
+
+
+def unhide_before_evals(nb: dict, report: Report) -> None:
+    """Rule 3b: removed code cells that an {eval} right after them needs are shown (empty) instead."""
+    pending: list[dict] = []  # removed code cells since the last code cell the book shows
+    for cell in nb.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") == "code":
+            if "remove-cell" in tags:
+                pending.append(cell)
+            else:
+                pending = []
+        elif cell.get("cell_type") == "markdown" and EVAL_ROLE.search(_source(cell)):
+            for removed in pending:
+                t = removed["metadata"]["tags"]
+                t[t.index("remove-cell")] = "remove-input"
+                if "remove-output" not in t:
+                    t.insert(t.index("remove-input") + 1, "remove-output")
+                report.unhidden += 1
+            pending = []
 
 
 def _fold(cell: dict, report: Report) -> None:

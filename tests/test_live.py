@@ -194,3 +194,29 @@ def test_convert_check_mode(tmp_path):
     assert conv.main(["--check", str(nb)]) == 1
     assert conv.main([str(nb)]) == 0
     assert conv.main(["--check", str(nb)]) == 0
+
+
+def test_convert_shows_removed_glue_cells_an_eval_needs():
+    """MyST-NB inline mode runs a removed cell only when it reaches the next shown code cell: an
+    {eval} just after a removed glue cell would read nothing. Such cells become remove-input +
+    remove-output (run in order, show nothing); the others stay removed."""
+    conv = _converter()
+    md = lambda s: {"cell_type": "markdown", "metadata": {}, "source": s}  # noqa: E731
+    code = lambda s, tags: {"cell_type": "code", "metadata": {"tags": tags}, "source": s,  # noqa: E731
+                            "outputs": [], "execution_count": None}
+    nb = {"metadata": {}, "cells": [
+        code("glue('a', 1)", ["remove-cell", "nbval-ignore-output"]),
+        md("A is {glue:text}`a`."),
+        code("glue('b', 2)", ["remove-cell"]),
+        code("print(1)", []),
+        md("B is {glue:text}`b`."),
+        code("glue('c', 3)", ["remove-cell"]),
+        md("No number here."),
+    ]}
+    out, report = conv.convert_notebook(nb)
+    tags = [c["metadata"].get("tags") for c in out["cells"]]
+    assert tags[0] == ["remove-input", "remove-output", "nbval-ignore-output"]
+    assert tags[2] == ["remove-cell"] and tags[5] == ["remove-cell"]
+    assert report.unhidden == 1
+    again, _ = conv.convert_notebook(copy.deepcopy(out))
+    assert again == out
