@@ -329,7 +329,7 @@ def test_optimal_constant_output_and_dead_layer_exits(spirals):
     assert r["loss"] == pytest.approx(np.log(3), abs=1e-12)  # balanced classes: ln 3
     assert r["grad_hidden"] == 0.0 and r["grad_out_bias"] < 1e-12
     np.testing.assert_allclose(r["margin"], 0.05 * np.arange(1, 9), rtol=1e-9)
-    assert np.all(r["bias_curve"][:, r["s"] <= 1] == 0.0)  # exactly flat up to the edge
+    assert np.all(r["bias_curve"][:, r["s"] < 1] == 0.0)  # exactly flat short of the edge
     assert np.any(r["bias_curve"][:, r["s"] > 1] != 0.0)
     assert np.all(r["exit_rise"] == 0.0)  # the exit path never climbs
     assert np.all(r["exit_drop"] < 0)  # and ends below the plateau

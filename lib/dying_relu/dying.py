@@ -21,7 +21,7 @@ Chapter 3's experiments, so the chapter only calls and plots:
   :func:`recovery_by_optimizer`, and :func:`revival_with_state`, where units die during a
   momentum or Adam run whose state is carried on);
 - the stuck network's landscape: is the flat region of a fully dead layer a local minimum?
-  (:func:`optimal_constant_output`, :func:`dead_layer_exits`).
+  (:func:`stuck_networks`, :func:`optimal_constant_output`, :func:`dead_layer_exits`).
 
 BLAS threads: the chapter pins them once in its set-up cell (:func:`dying_relu.blas.pin_threads`).
 
@@ -40,6 +40,7 @@ import numpy as np
 
 from . import data as _data
 from . import diagnostics as _diag
+from . import losses as _losses
 from . import optim as _optim
 from . import seeding as _seeding
 from .diagnostics import born_dead_first_layer, dead_units
@@ -71,6 +72,7 @@ __all__ = [
     "revived",
     "single_neuron",
     "stack_dead_layers",
+    "stuck_networks",
     "sweep",
     "train_stack",
 ]
@@ -698,6 +700,32 @@ def revival_with_state(
 # ---------------------------------------------------------------------------------------------
 
 
+def stuck_networks(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    seeds: Sequence[int] = range(8),
+    sizes: Sequence[int] = (2, 32, 32, 3),
+    lr: float = 3.0,
+    epochs: int = 30,
+    batch_size: int = 32,
+) -> dict[int, MLP]:
+    """The networks of a too-high-learning-rate SGD run whose last hidden layer ends all dead.
+
+    Trains one ReLU network per seed exactly as :func:`sweep` does for ``param="lr"`` (zero biases,
+    SGD at ``lr``, mini-batches shuffled by the seed), and returns ``{seed: net}`` for those whose
+    last hidden layer is dead on every example of ``X``: stuck on the plateau of Chapter 3.
+    """
+    out = {}
+    for seed in seeds:
+        net = MLP(list(sizes), "relu", bias=[0.0] * (len(sizes) - 1), seed=seed)
+        fit(net, X, y, optimizer=_optim.SGD(lr), epochs=epochs, batch_size=batch_size, seed=seed,
+            on_divergence="stop")
+        if _diag.dead_fraction(net, X)[-1] == 1.0:
+            out[int(seed)] = net
+    return out
+
+
 def optimal_constant_output(net: MLP, X: np.ndarray, y: np.ndarray) -> float:
     """Set the output bias of a network whose output is constant on ``X`` to the best constant
     (cross-entropy: logits ``log`` of the class frequencies); returns the loss there (nats).
@@ -723,8 +751,8 @@ def dead_layer_exits(
     y: np.ndarray,
     layer: int,
     *,
-    s: Sequence[float] = tuple(np.linspace(0.0, 3.0, 31)),
-    out_steps: Sequence[float] = tuple(np.geomspace(1e-3, 30.0, 40)),
+    s: Sequence[float] = tuple(np.linspace(0.0, 3.0, 13)),
+    out_steps: Sequence[float] = tuple(np.geomspace(1e-3, 30.0, 25)),
     revive_at: float = 2.0,
 ) -> dict[str, np.ndarray | float]:
     """The loss around a network whose hidden layer ``layer`` is dead on every example of ``X``.
@@ -741,7 +769,8 @@ def dead_layer_exits(
       unchanged), (3) its outgoing weights along minus their gradient, ``t`` in ``out_steps``
       (a line search). ``exit_rise`` ``(n_units,)``: largest loss change on legs 1-2 and leg 3 up to
       its best ``t`` (0 means the path never climbs); ``exit_drop``: the best loss on leg 3 minus
-      the plateau's (negative: the exit leads down).
+      the plateau's (negative: the exit leads down); ``exit_curve`` ``(n_units, len(out_steps))``:
+      the loss change along leg 3 (``out_steps``: the lengths ``t`` of the outgoing weights).
 
     Also returned: ``loss`` (the plateau's, nats), ``grad_hidden`` (largest ``|gradient|`` of any
     parameter but the output bias: exactly 0 on a dead layer's plateau), ``grad_out_bias`` (norm of
@@ -751,41 +780,52 @@ def dead_layer_exits(
     Z = work.pre_activations(X)[layer]
     if np.any(Z > 0):
         raise ValueError(f"Hidden layer {layer} is not dead on every example of X.")
-    base = optimal_constant_output(work, X, y)
+    optimal_constant_output(work, X, y)
     work.loss_and_grad(X, y)
     grads = work.grads()
     grad_hidden = max(float(np.abs(g).max()) for g in grads[:-1])
     grad_out_bias = float(np.linalg.norm(grads[-1]))
-    start = work.state()
     lay, nxt = work.layers[layer], work.layers[layer + 1]
+    h_in = np.asarray(X, float) if layer == 0 else work.hidden_outputs(X)[layer - 1]
+    tail = work.layers[layer + 1:]
+    loss_fn = _losses.get("cross_entropy")
+    width = lay.W.shape[1]
+
+    def loss_with(j: int, bias: float) -> float:
+        """The loss with unit ``j`` at bias ``bias`` (only its column of the layer can be nonzero)."""
+        h = np.zeros((len(h_in), width))
+        h[:, j] = np.maximum(h_in @ lay.W[:, j] + bias, 0.0)
+        for t in tail:
+            h = t.forward(h)
+        return float(loss_fn(h, y)[0])
+
+    base = loss_with(0, float(lay.b[0]))  # every unit dead: the plateau's loss
     margin = -Z.max(axis=0)
     s = np.asarray(s, dtype=float)
-    bias_curve = np.zeros((Z.shape[1], len(s)))
-    rise, drop = np.zeros(Z.shape[1]), np.zeros(Z.shape[1])
-    loss = lambda: float(evaluate(work, X, y)[0]) - base  # noqa: E731
-    for j in range(Z.shape[1]):
-        for k, sk in enumerate(s):
-            work.load_state(start)
-            lay.b[j] += sk * margin[j]
-            bias_curve[j, k] = loss()
-        work.load_state(start)
+    bias_curve = np.zeros((width, len(s)))
+    rise, drop = np.zeros(width), np.zeros(width)
+    exit_curve = np.zeros((width, len(out_steps)))
+    for j in range(width):
+        b0, w_out = float(lay.b[j]), nxt.W[j].copy()
+        bias_curve[j] = [loss_with(j, b0 + sk * margin[j]) - base for sk in s]
         nxt.W[j] = 0.0
-        legs = [loss()]
-        lay.b[j] += revive_at * margin[j]
-        legs.append(loss())
+        legs = [loss_with(j, b0) - base, loss_with(j, b0 + revive_at * margin[j]) - base]
+        lay.b[j] = b0 + revive_at * margin[j]
         work.loss_and_grad(X, y)
         g = nxt.dW[j].copy()
         direction = -g / max(float(np.linalg.norm(g)), 1e-300)
         leg3 = []
         for t in out_steps:
             nxt.W[j] = t * direction
-            leg3.append(loss())
+            leg3.append(loss_with(j, lay.b[j]) - base)
+        exit_curve[j] = leg3
         best = int(np.argmin(leg3))
         rise[j] = max(max(legs), max(leg3[: best + 1]), 0.0)
         drop[j] = leg3[best]
+        lay.b[j], nxt.W[j] = b0, w_out
     return {"loss": base, "grad_hidden": grad_hidden, "grad_out_bias": grad_out_bias,
             "margin": margin, "s": s, "bias_curve": bias_curve, "exit_rise": rise,
-            "exit_drop": drop}
+            "exit_drop": drop, "exit_curve": exit_curve, "out_steps": np.asarray(out_steps, float)}
 
 
 # ---------------------------------------------------------------------------------------------
