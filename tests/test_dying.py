@@ -376,6 +376,17 @@ def test_draw_microscope_counts_and_explorer_figure(spirals):
     plt.close(fig)
 
 
+def test_explorer_frame_for_any_value_of_the_live_ranges():
+    """The live explorer calls draw(lr, bias) with any value of its ranges (lr 0.1 to 3, bias -1.5
+    to 0.5), not only the precomputed grid: the ends and an off-grid point all give a frame."""
+    for lr, bias in [(0.1, -1.5), (3.0, 0.5), (0.77, -0.35)]:
+        r = dying.compute(lr, bias)
+        assert r["dead_curve"].shape == (21, 2) and np.isfinite(r["accuracy"]).all()
+        fig = dying.draw_explorer(r)
+        assert len(fig.axes) == 2
+        plt.close(fig)
+
+
 def test_dead_recorder_per_step_with_loss(spirals):
     X, y = spirals
     net = MLP([2, 8, 3], seed=0)
