@@ -752,7 +752,7 @@ def dead_layer_exits(
     layer: int,
     *,
     s: Sequence[float] = tuple(np.linspace(0.0, 3.0, 13)),
-    out_steps: Sequence[float] = tuple(np.geomspace(1e-3, 30.0, 25)),
+    out_steps: Sequence[float] = tuple(np.geomspace(1e-8, 30.0, 40)),
     revive_at: float = 2.0,
 ) -> dict[str, np.ndarray | float]:
     """The loss around a network whose hidden layer ``layer`` is dead on every example of ``X``.
@@ -767,10 +767,12 @@ def dead_layer_exits(
     - an *exit path* of three legs: (1) its outgoing weights to zero, (2) its bias raised by
       ``revive_at * m_j`` (alive on some examples, but with zero outgoing weights the output is
       unchanged), (3) its outgoing weights along minus their gradient, ``t`` in ``out_steps``
-      (a line search). ``exit_rise`` ``(n_units,)``: largest loss change on legs 1-2 and leg 3 up to
-      its best ``t`` (0 means the path never climbs); ``exit_drop``: the best loss on leg 3 minus
-      the plateau's (negative: the exit leads down); ``exit_curve`` ``(n_units, len(out_steps))``:
-      the loss change along leg 3 (``out_steps``: the lengths ``t`` of the outgoing weights).
+      (a line search; the loss is convex in ``t``, and its best ``t`` can be tiny when the revived
+      unit's gradient is small, hence steps from 1e-8). ``exit_rise`` ``(n_units,)``: largest
+      loss change on legs 1-2 and leg 3 up to its best ``t`` (0 means the path never climbs);
+      ``exit_drop``: the best loss on leg 3 minus the plateau's (negative: the exit leads down);
+      ``exit_curve`` ``(n_units, len(out_steps))``: the loss change along leg 3 (``out_steps``:
+      the lengths ``t`` of the outgoing weights).
 
     Also returned: ``loss`` (the plateau's, nats), ``grad_hidden`` (largest ``|gradient|`` of any
     parameter but the output bias: exactly 0 on a dead layer's plateau), ``grad_out_bias`` (norm of
