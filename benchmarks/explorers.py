@@ -47,6 +47,21 @@ def live_updates(explorer: object, settings: list[dict], repeats: int) -> float:
     return worst_setting([lambda s=s: explorer.update(**s) for s in settings], repeats)
 
 
+def _ch3_live_explorer() -> object:
+    """Chapter 3's explorer as a live session builds it (the notebook's ``live=`` ranges)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dying_relu import plots
+    from dying_relu.widgets import Range, frame_explorer
+
+    plots.use_style()
+    return frame_explorer(lambda lr, bias: plots.draw_explorer(dying.compute(lr=lr, bias=bias)),
+                          {"lr": [0.3, 1.0, 1.5, 2.0], "bias": [-1.0, -0.5, 0.0, 0.25]},
+                          start={"lr": 1.5, "bias": 0.0}, dpi=75, live_mode=True,
+                          live={"lr": Range(0.1, 3.0, log=True), "bias": Range(-1.5, 0.5, step=0.05)})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -66,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         "ch3 dying.compute, worst of lr x bias",
         worst_setting([lambda lr=lr, b=b: dying.compute(lr, b)
                        for lr in (0.1, 0.5, 1.0, 2.0) for b in (-1.0, -0.5, 0.0, 0.2)], r),
+        0.3,
+    ))
+    rows.append((
+        "ch3 live explorer update (dying.compute + figure), worst of 4 off-grid settings",
+        live_updates(_ch3_live_explorer(), [{"lr": 0.13, "bias": -1.35}, {"lr": 0.77, "bias": -0.35},
+                                            {"lr": 1.9, "bias": -0.05}, {"lr": 2.9, "bias": 0.45}], r),
         0.3,
     ))
     start = time.perf_counter()
