@@ -246,5 +246,36 @@ def test_compute_is_pure_and_shaped():
         G.compute(0, "relu", 2.0)
 
 
+@pytest.mark.parametrize("depth,scale", [(1, 0.25), (7, 0.7), (30, 16.0), (30, 0.25), (13, 3.3)])
+def test_explorer_takes_any_value_in_its_live_range(depth, scale):
+    lo_d, hi_d = G.EXPLORER_DEPTH_RANGE
+    lo_s, hi_s = G.EXPLORER_SCALE_RANGE
+    assert lo_d <= depth <= hi_d and lo_s <= scale <= hi_s
+    res = G.explorer_data(depth, scale)
+    assert list(res) == list(G.EXPLORER_ACTIVATIONS)
+    for act, r in res.items():
+        assert r["grad_norm"].shape == (depth + 1,)
+        assert np.all(np.isfinite(r["grad_norm"])) and np.all(r["grad_norm"] > 0), act
+        assert np.isfinite(r["ratio"]) and r["ratio"] > 0
+
+
+def test_explorer_data_is_cached_read_only_and_equals_compute():
+    a, b = G.explorer_data(10, 2.0), G.explorer_data(10.0, 2)
+    assert a["relu"]["grad_norm"] is b["relu"]["grad_norm"]  # computed once
+    with pytest.raises(ValueError, match="read-only"):
+        a["relu"]["grad_norm"][0] = 0.0
+    np.testing.assert_array_equal(a["tanh"]["grad_norm"], G.compute(10, "tanh", 2.0)["grad_norm"])
+    a["relu"]["ratio"] = -1.0  # a caller's dict is its own
+    assert G.explorer_data(10, 2.0)["relu"]["ratio"] > 0
+
+
+def test_explorer_grid_lies_in_the_live_range():
+    assert set(EXPLORER_DEPTHS) == set(G.EXPLORER_DEPTHS)
+    assert set(EXPLORER_SCALES) == set(G.EXPLORER_SCALES)
+    (d_lo, d_hi), (s_lo, s_hi) = G.EXPLORER_DEPTH_RANGE, G.EXPLORER_SCALE_RANGE
+    assert d_lo <= min(G.EXPLORER_DEPTHS) <= max(G.EXPLORER_DEPTHS) <= d_hi
+    assert s_lo <= min(G.EXPLORER_SCALES) <= max(G.EXPLORER_SCALES) <= s_hi
+
+
 # How long each explorer update takes is measured by benchmarks/explorers.py (a benchmark, not a
 # timed test).
