@@ -277,5 +277,32 @@ def test_explorer_grid_lies_in_the_live_range():
     assert s_lo <= min(G.EXPLORER_SCALES) <= max(G.EXPLORER_SCALES) <= s_hi
 
 
+@pytest.mark.parametrize("depth,scale", [(15, 2.0), (1, 0.25), (30, 16.0), (27, 0.33)])
+def test_explorer_frame_for_any_value_shows_every_layer_and_norm(depth, scale):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dying_relu import plots
+
+    fig = plots.draw_gradient_explorer(depth, scale)
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert len(lines) == len(G.EXPLORER_ACTIVATIONS)
+    lo, hi = ax.get_ylim()
+    x_lo, x_hi = ax.get_xlim()
+    for line in lines:
+        x, y = line.get_data()
+        assert len(x) == depth + 1 and x_lo < x.min() and x.max() < x_hi
+        assert lo <= np.min(y) and np.max(y) <= hi
+    if depth <= max(G.EXPLORER_DEPTHS) and scale in G.EXPLORER_SCALES:
+        assert (lo, hi) == (1e-16, 1e4)  # the book's frames share their axes
+    plt.close(fig)
+    text = plots.describe_gradient_explorer(depth, scale)
+    assert f"for {depth} hidden layers" in text
+    assert f"ReLU {G.explorer_data(depth, scale)['relu']['ratio']:.2g}" in text
+
+
 # How long each explorer update takes is measured by benchmarks/explorers.py (a benchmark, not a
 # timed test).
