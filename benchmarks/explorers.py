@@ -88,6 +88,46 @@ def ch1_live_update_times() -> tuple[list[float], float]:
     return misses, cached
 
 
+def _ch3_live_explorer() -> object:
+    """Chapter 3's explorer as a live session builds it (the notebook's ``live=`` ranges)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dying_relu import plots
+    from dying_relu.widgets import Range, frame_explorer
+
+    plots.use_style()
+    return frame_explorer(lambda lr, bias: plots.draw_explorer(dying.compute(lr=lr, bias=bias)),
+                          {"lr": [0.3, 1.0, 1.5, 2.0], "bias": [-1.0, -0.5, 0.0, 0.25]},
+                          start={"lr": 1.5, "bias": 0.0}, dpi=75, live_mode=True,
+                          live={"lr": Range(0.1, 3.0, log=True), "bias": Range(-1.5, 0.5, step=0.05)})
+
+
+#: Chapter 2's live settings: three of the book's frames and seven values off its grid. Each is
+#: a new (depth, scale), so every update computes (explorer_data caches per setting).
+CH2_LIVE_SETTINGS = [(5, 0.5), (10, 1.0), (20, 4.0), (7, 0.37), (13, 2.9), (23, 1.41), (30, 16.0),
+                     (30, 0.25), (1, 0.25), (17, 5.5)]
+
+
+def ch2_live_update_seconds() -> list[float]:
+    """Seconds of each ``LiveExplorer.update`` of chapter 2's explorer, built as the chapter builds
+    it, over :data:`CH2_LIVE_SETTINGS` (one update each: a learner's first visit of a value)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from dying_relu import plots
+    from dying_relu.widgets import Range, frame_explorer
+
+    explorer = frame_explorer(
+        plots.draw_gradient_explorer,
+        {"depth": list(G.EXPLORER_DEPTHS), "scale": list(G.EXPLORER_SCALES)},
+        live={"depth": Range(*G.EXPLORER_DEPTH_RANGE), "scale": Range(*G.EXPLORER_SCALE_RANGE, log=True)},
+        start={"depth": 15, "scale": 2.0}, dpi=72, describe=plots.describe_gradient_explorer,
+        live_mode=True,
+    )
+    return [explorer.update(depth=d, scale=s) for d, s in CH2_LIVE_SETTINGS]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -103,10 +143,22 @@ def main(argv: list[str] | None = None) -> int:
                        for s in (0.5, 1.0, 2.0, 4.0)], r),
         0.3,
     ))
+    ch2_live = ch2_live_update_seconds()
+    n_off = sum((d, s) not in [(a, b) for a in G.EXPLORER_DEPTHS for b in G.EXPLORER_SCALES]
+                for d, s in CH2_LIVE_SETTINGS)
+    rows.append((f"ch2 live update, median of {len(ch2_live)} settings ({n_off} off the grid)",
+                 float(np.median(ch2_live)), 0.3))
+    rows.append((f"ch2 live update, max of the same {len(ch2_live)}", max(ch2_live), 0.3))
     rows.append((
         "ch3 dying.compute, worst of lr x bias",
         worst_setting([lambda lr=lr, b=b: dying.compute(lr, b)
                        for lr in (0.1, 0.5, 1.0, 2.0) for b in (-1.0, -0.5, 0.0, 0.2)], r),
+        0.3,
+    ))
+    rows.append((
+        "ch3 live explorer update (dying.compute + figure), worst of 4 off-grid settings",
+        live_updates(_ch3_live_explorer(), [{"lr": 0.13, "bias": -1.35}, {"lr": 0.77, "bias": -0.35},
+                                            {"lr": 1.9, "bias": -0.05}, {"lr": 2.9, "bias": 0.45}], r),
         0.3,
     ))
     start = time.perf_counter()

@@ -161,3 +161,14 @@ def test_has_an_explorer_that_works_without_a_kernel(nb):
         "dying_relu.widgets.frame_explorer (an IntSlider jslinked to a Stack of image frames) and save the "
         f"notebook with its widget state; {FIX}"
     )
+
+
+def test_inline_notebooks_hide_cells_in_place(nb):
+    """MyST-NB's inline mode runs a ``remove-cell`` cell only with the next visible code cell, so
+    an ``{eval}`` between them asks for a value not computed yet: hide with remove-input and
+    remove-output instead."""
+    if nb.metadata.get("mystnb", {}).get("execution_mode") != "inline":
+        pytest.skip("not executed inline")
+    bad = [i for i, c in enumerate(nb.cells) if "remove-cell" in c.metadata.get("tags", [])]
+    assert not bad, (f"cells {bad} are tagged remove-cell in an inline notebook: tag them "
+                     "remove-input and remove-output (they then run in place)")
