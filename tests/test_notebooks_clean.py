@@ -164,11 +164,17 @@ def test_has_an_explorer_that_works_without_a_kernel(nb):
 
 
 def test_inline_notebooks_hide_cells_in_place(nb):
-    """MyST-NB's inline mode runs a ``remove-cell`` cell only with the next visible code cell, so
-    an ``{eval}`` between them asks for a value not computed yet: hide with remove-input and
-    remove-output instead."""
+    """MyST-NB's inline mode runs a ``remove-cell`` cell only with the next code cell it shows, so
+    an ``{eval}`` between them asks for a value not computed yet: such cells must be remove-input
+    and remove-output instead (scripts/convert_live.py, rule 3b)."""
     if nb.metadata.get("mystnb", {}).get("execution_mode") != "inline":
         pytest.skip("not executed inline")
-    bad = [i for i, c in enumerate(nb.cells) if "remove-cell" in c.metadata.get("tags", [])]
-    assert not bad, (f"cells {bad} are tagged remove-cell in an inline notebook: tag them "
-                     "remove-input and remove-output (they then run in place)")
+    pending, bad = [], []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "code":
+            pending = [*pending, i] if "remove-cell" in c.metadata.get("tags", []) else []
+        elif "{eval}" in c.source:
+            bad += pending
+            pending = []
+    assert not bad, (f"cells {bad} are tagged remove-cell before an {{eval}} in an inline notebook: "
+                     "tag them remove-input and remove-output (they then run in place)")
