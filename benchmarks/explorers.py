@@ -40,6 +40,13 @@ def worst_setting(calls: list[Callable[[], object]], repeats: int) -> float:
     return max(best_of(c, repeats) for c in calls)
 
 
+def live_updates(explorer: object, settings: list[dict], repeats: int) -> float:
+    """The worst over ``settings`` of the best of ``repeats`` live updates (``LiveExplorer.update``).
+
+    Build the explorer with ``live_mode=True``; include values off the precomputed grid."""
+    return worst_setting([lambda s=s: explorer.update(**s) for s in settings], repeats)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)

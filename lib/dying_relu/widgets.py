@@ -14,6 +14,14 @@ shown to screen readers and announced when the slider moves: the frames sit in a
 region), and the explorer prints: its mime bundle also holds the default frame as ``image/png``
 with a caption saying what the sliders would change, which the PDF (LaTeX builder) shows instead of
 the widget. See :func:`frame_explorer`.
+
+Live learners (issue 14): with ``live={name: Range(lo, hi, ...)}`` the same call, in a kernel a
+learner drives (:func:`dying_relu.live.is_live`), returns a :class:`LiveExplorer` instead: continuous
+sliders over those ranges (and a menu for each control left out of ``live``) that call
+``draw(**values)`` with the values themselves, any value in the range, not only the grid. A status
+line says "Computing..." while it works and how long the frame took; :meth:`LiveExplorer.update`
+does the same from code and returns the seconds (``benchmarks/explorers.py`` times it). In the book
+build and under nbval nothing changes: the precomputed frames above.
 """
 
 from __future__ import annotations
@@ -22,21 +30,28 @@ import base64
 import html
 import io
 import itertools
+import math
+import numbers
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 
+from .live import is_live
 from .plots import figure_to_png
 
-__all__ = ["FrameExplorer", "frame_explorer", "frame_html", "render_frames"]
+__all__ = ["FrameExplorer", "LiveExplorer", "Range", "frame_explorer", "frame_html", "render_frames"]
 
 # CSS classes the book's widget shim (scripts/web/widgets-config.js) and tests look for.
 EXPLORER_CLASS = "dr-explorer"  # the whole explorer: sliders get accessible names and values
 FRAMES_CLASS = "dr-frames"  # the Stack of frames: made an aria-live region
 VALUE_CLASS = "dr-value"  # the Stack of value labels beside a slider: the slider's aria-valuetext
 GENERIC_CLASS = "dr-generic-alt"  # a frame whose alt text is the generic default (no describe=)
+LIVE_CLASS = "dr-live"  # a live explorer (JupyterLab): the lab tests look for it
+STATUS_CLASS = "dr-status"  # its status line ("Computing...", then the time the frame took)
 
 
 def _fmt(value: Any) -> str:
@@ -152,7 +167,9 @@ def frame_explorer(
     describe: Callable[..., str] | None = None,
     caption: str | None = None,
     print_dpi: int = 150,
-) -> FrameExplorer:
+    live: dict[str, Range] | None = None,
+    live_mode: bool | None = None,
+) -> FrameExplorer | LiveExplorer:
     """An explorer over one or two controls built from precomputed frames.
 
     Args:
@@ -170,10 +187,16 @@ def frame_explorer(
             that frame instead of the widget); a sentence naming the setting shown and what each
             slider would change is appended.
         print_dpi: resolution of the printed default frame.
+        live: for a live session, the continuous :class:`Range` of each numeric control (``draw``
+            and ``describe`` must then accept any value in it); controls left out become menus of
+            their values.
+        live_mode: ``True``/``False`` force a :class:`LiveExplorer` / the precomputed frames;
+            default: live when ``live`` is given and :func:`dying_relu.live.is_live` says so.
 
     Returns:
         A :class:`FrameExplorer` (a ``VBox``) with the sliders and the frames; works without a
-        kernel once displayed, and prints its default frame.
+        kernel once displayed, and prints its default frame. In a live session (see ``live``), a
+        :class:`LiveExplorer`, which recomputes.
     """
     names = list(controls)
     if not 1 <= len(names) <= 2:
@@ -183,6 +206,13 @@ def frame_explorer(
             raise ValueError(f"Control {name!r} has no values.")
     labels = labels or {}
     start = start or {}
+    unknown = sorted(set(live or {}) - set(names))
+    if unknown:
+        raise ValueError(f"live= names {unknown} that are not controls ({names}).")
+    if live_mode is None:
+        live_mode = bool(live) and is_live()
+    if live_mode:
+        return _live_explorer(draw, controls, live or {}, labels, start, describe, dpi, width)
     idx = {n: list(controls[n]).index(start[n]) if n in start else 0 for n in names}
     default = tuple(controls[n][idx[n]] for n in names)
     frames: dict[tuple, bytes] = {}
@@ -226,3 +256,172 @@ def frame_explorer(
     )
     explorer.add_class(EXPLORER_CLASS)
     return explorer
+
+
+# ----------------------------------------------------------------------------- live explorers
+@dataclass(frozen=True)
+class Range:
+    """The values a live slider offers: ``lo`` to ``hi`` (inclusive), in steps of ``step``.
+
+    ``log=True`` spaces the slider logarithmically (``lo`` > 0; ``step`` is then in decades, default
+    0.01). Integer ``lo``, ``hi`` and ``step`` (or no step) make an integer slider.
+    """
+
+    lo: float
+    hi: float
+    step: float | None = None
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("lo", "hi"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+                raise ValueError(f"Range.{name} must be a finite number, got {v!r}.")
+        if not self.lo < self.hi:
+            raise ValueError(f"Range needs lo < hi, got lo={self.lo!r}, hi={self.hi!r}.")
+        if self.log and self.lo <= 0:
+            raise ValueError(f"A log Range needs lo > 0, got lo={self.lo!r}: use a linear Range.")
+        if self.step is not None and not (math.isfinite(self.step) and self.step > 0):
+            raise ValueError(f"Range.step must be a positive number or None, got {self.step!r}.")
+
+    @property
+    def integer(self) -> bool:
+        """True when the slider takes whole numbers only."""
+        ints = all(isinstance(v, numbers.Integral) for v in (self.lo, self.hi))
+        return ints and not self.log and (self.step is None or float(self.step).is_integer())
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is a number the slider can take (within its ends)."""
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            return False
+        return self.lo <= value <= self.hi and (not self.integer or float(value).is_integer())
+
+    def slider(self, value: float, description: str) -> W.ValueWidget:
+        """An ipywidgets slider over the range, at ``value``, updating on release (and per key press)."""
+        common = dict(description=description, continuous_update=False,
+                      style={"description_width": "initial"}, layout=W.Layout(width="420px"))
+        if self.integer:
+            return W.IntSlider(value=int(value), min=int(self.lo), max=int(self.hi),
+                               step=int(self.step or 1), **common)
+        if self.log:
+            return W.FloatLogSlider(value=value, base=10, min=math.log10(self.lo), max=math.log10(self.hi),
+                                    step=self.step or 0.01, readout_format=".3g", **common)
+        step = self.step or (self.hi - self.lo) / 200
+        return W.FloatSlider(value=value, min=self.lo, max=self.hi, step=step, readout_format=".3g", **common)
+
+
+class LiveExplorer(W.VBox):
+    """A :func:`frame_explorer` in a live session: controls that recompute the frame with ``draw``.
+
+    Children: one control per parameter (a slider over its :class:`Range`, or a menu of the
+    precomputed values), a status line (``aria-live``: "Computing..." while ``draw`` runs, then what
+    was drawn and how long it took), and the frame (an ``<img>`` with ``describe(**values)`` as alt
+    text). :attr:`values` holds the parameters of the frame shown, :attr:`last_seconds` the time of
+    the last update.
+    """
+
+    def __init__(self, draw: Callable[..., plt.Figure], controls: dict[str, W.ValueWidget],
+                 ranges: dict[str, Range], labels: dict[str, str], describe: Callable[..., str] | None,
+                 dpi: int, width: str) -> None:
+        self._draw = draw
+        self._controls = controls
+        self._ranges = ranges
+        self._labels = labels
+        self._describe = describe
+        self._dpi = dpi
+        self._width = width
+        self.status = W.HTML(value="")
+        self.status.add_class(STATUS_CLASS)
+        self.frame = W.HTML(value="")
+        self.frame.add_class(FRAMES_CLASS)
+        self.values: dict[str, Any] = {n: c.value for n, c in controls.items()}
+        self.last_seconds = float("nan")
+        note = W.HTML(value="<small>Live: every control recomputes the figure with the course library "
+                      "(any value in the slider's range; the book shows precomputed values).</small>")
+        super().__init__([*controls.values(), self.status, self.frame, note])
+        self.add_class(EXPLORER_CLASS)
+        self.add_class(LIVE_CLASS)
+        self.update(**self.values)
+        for control in controls.values():
+            control.observe(self._on_change, names="value")
+
+    def _on_change(self, _change: dict) -> None:
+        try:
+            self.update(**{n: c.value for n, c in self._controls.items()})
+        except Exception:  # noqa: BLE001 - the status line already says what went wrong
+            pass
+
+    def _set_status(self, text: str) -> None:
+        self.status.value = f'<div role="status" aria-live="polite">{html.escape(text)}</div>'
+
+    def update(self, **values: Any) -> float:
+        """Draw the frame for ``values`` (all parameters, or some: the rest keep their values).
+
+        Moves the controls to match without drawing twice, shows the frame and returns the seconds
+        it took (``draw`` and the PNG). Raises ``ValueError`` for an unknown parameter or a value
+        outside its range; an error inside ``draw`` is shown in the status line and re-raised.
+        """
+        unknown = sorted(set(values) - set(self._controls))
+        if unknown:
+            raise ValueError(f"Unknown explorer parameter(s) {unknown}; "
+                             f"this explorer has {list(self._controls)}.")
+        params = {**self.values, **values}
+        for name, value in values.items():
+            rng = self._ranges.get(name)
+            if rng is not None and not rng.contains(value):
+                label = self._labels.get(name, name)
+                raise ValueError(f"{label} = {value!r} is outside the explorer's range "
+                                 f"{rng.lo:g} to {rng.hi:g}; pick a value inside it.")
+            if rng is None and value not in list(self._controls[name].options_values):
+                raise ValueError(f"{self._labels.get(name, name)} = {value!r} is not one of "
+                                 f"{list(self._controls[name].options_values)}.")
+        setting = _setting(list(params), self._labels, list(params.values()))
+        self._set_status(f"Computing… ({setting})")
+        start = time.perf_counter()
+        try:
+            fig = self._draw(**params)
+            png = figure_to_png(fig, dpi=self._dpi)
+            alt = self._describe(**params) if self._describe else f"Explorer frame for {setting}."
+        except Exception as exc:
+            self._set_status(f"Could not compute {setting}: {exc}")
+            raise
+        seconds = time.perf_counter() - start
+        self.frame.value = frame_html(png, alt, self._width, generic=self._describe is None)
+        self.values = params
+        self.last_seconds = seconds
+        for name, value in values.items():  # move the controls without a second draw
+            control = self._controls[name]
+            if control.value != value:
+                control.unobserve(self._on_change, names="value")
+                try:
+                    control.value = value
+                finally:
+                    control.observe(self._on_change, names="value")
+        self._set_status(f"Shown: {setting} (computed in {seconds:.2f} s).")
+        return seconds
+
+
+class _Menu(W.Dropdown):
+    """A dropdown over a control's precomputed values that remembers them (for validation)."""
+
+    @property
+    def options_values(self) -> list[Any]:
+        return [v for _, v in self.options]
+
+
+def _live_explorer(draw: Callable[..., plt.Figure], controls: dict[str, Sequence[Any]],
+                   live: dict[str, Range], labels: dict[str, str], start: dict[str, Any],
+                   describe: Callable[..., str] | None, dpi: int, width: str) -> LiveExplorer:
+    widgets: dict[str, W.ValueWidget] = {}
+    for name in controls:
+        value = start.get(name, controls[name][0])
+        label = labels.get(name, name)
+        if name in live:
+            if not live[name].contains(value):
+                raise ValueError(f"The start value {value!r} of {label} is outside its live Range "
+                                 f"{live[name].lo:g} to {live[name].hi:g}.")
+            widgets[name] = live[name].slider(value, label)
+        else:
+            widgets[name] = _Menu(options=[(_fmt(v), v) for v in controls[name]], value=value,
+                                  description=label, style={"description_width": "initial"})
+    return LiveExplorer(draw, widgets, live, labels, describe, dpi, width)
