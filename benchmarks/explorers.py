@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from dying_relu import dying, fixes, speed  # noqa: E402
+from dying_relu import dying, fixes, plots, speed, today  # noqa: E402
 from dying_relu import gradients as G  # noqa: E402
 
 
@@ -45,6 +45,19 @@ def live_updates(explorer: object, settings: list[dict], repeats: int) -> float:
 
     Build the explorer with ``live_mode=True``; include values off the precomputed grid."""
     return worst_setting([lambda s=s: explorer.update(**s) for s in settings], repeats)
+
+
+def _ch5_live_explorer() -> object:
+    """Chapter 5's explorer as a live session builds it (same draw: today + plots.draw_data_mean)."""
+    from dying_relu.widgets import Range, frame_explorer
+
+    def draw(ratio: float, centred: str):
+        res = today.data_mean_frame(float(ratio), centred == "centred")
+        return plots.draw_data_mean(res, f"mean / spread = {ratio:g}, {centred}: {res['dead']:.0%} dead")
+
+    return frame_explorer(draw, {"ratio": [0, 1, 2, 4, 8, 16, 32], "centred": ["not centred", "centred"]},
+                          start={"ratio": 8, "centred": "not centred"}, dpi=72,
+                          live={"ratio": Range(0.0, 32.0, step=0.1)}, live_mode=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("ch1 speed.compute on a small race, worst setting",
                  worst_setting([lambda a=a, lr=lr: speed.compute(race, a, lr)
                                 for a in race.activations for lr in race.lrs], r), 0.3))
+
+    rows.append(("ch5 today.data_mean_frame, worst of ratio x centring (off the grid)",
+                 worst_setting([lambda r=r, c=c: today.data_mean_frame(r, c)
+                                for r in (0.0, 3.7, 12.25, 32.0) for c in (False, True)], r), 0.3))
+    rows.append(("ch5 live explorer update (LiveExplorer.update: frame + PNG), worst setting",
+                 live_updates(_ch5_live_explorer(),
+                              [{"ratio": v, "centred": c} for v in (0.0, 3.7, 12.25, 32.0)
+                               for c in ("not centred", "centred")], r), 0.3))
 
     failed = 0
     print(f"{'figure':<64} {'seconds':>9} {'budget':>8}  verdict")
