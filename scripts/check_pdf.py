@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_pdf import EXECUTED, ROOT, source_of, toc_files  # noqa: E402
 
 WIDGET_REPRS = ["VBox(", "HBox(", "IntSlider(", "Stack(", "Layout(", "FloatSlider(", "Dropdown("]
+# what an output with no printable form shows instead (an HTML display, a bare object)
+OBJECT_REPRS = ["<IPython.core.display", "object at 0x", "<Figure size"]
 EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[ \t]*(.*)$", re.M)
 FIGURE = re.compile(r"^(`{3,}|:{3,})\{figure\}[^\n]*\n((?:[ \t]*:[^\n]*\n)*)\s*\n?([^\n]+)", re.M)
 
@@ -103,6 +105,10 @@ def check(pdf: Path) -> list[str]:
         if marker in text:
             where = text.index(marker)
             problems.append(f"widget repr in the PDF: {text[max(0, where - 40):where + 60]!r}")
+    for marker in OBJECT_REPRS:
+        if marker in text:
+            where = text.index(marker)
+            problems.append(f"an output with no printable form: {text[max(0, where - 40):where + 60]!r}")
     return problems
 
 
@@ -123,7 +129,7 @@ def main(argv: list[str]) -> int:
         for p in problems:
             print(f"  {p}")
         return 1
-    print(f">>> PDF check ok: {pdf}, {page_count(pdf)} pages, has all {summary}, no widget repr")
+    print(f">>> PDF check ok: {pdf}, {page_count(pdf)} pages, has all {summary}, no widget or object repr")
     return 0
 
 

@@ -89,3 +89,15 @@ def test_sequences_must_hold_for_every_element():
     assert not c.at_least("nan", "every seed", [1.0, float("nan")], 0.0)
     with pytest.raises(ValueError, match="no values"):
         c.at_least("empty", "s", [], 0.0)
+
+
+def test_table_bundle_prints_as_markdown():
+    c = C.Claims("ch9")
+    c.between("a_b", "half | of *it* (see [1])", 0.5, 0, 1)
+    bundle = c.table_bundle()
+    assert '<table class="claims-table">' in bundle["text/html"]
+    md = bundle["text/markdown"].splitlines()
+    assert md[0].startswith("| claim |") and md[1] == "|---|---|---|---|---|"
+    assert len(md) == 3 and md[2].count(" | ") == 4  # the cell's own | is escaped
+    assert r"half \| of \*it\* \(see \[1\]\)" in md[2] and r"a\_b" in md[2]
+    assert bundle["text/plain"] == "<table of 1 claims>"

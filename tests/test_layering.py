@@ -1,7 +1,7 @@
 """The library's layering (issue 11; README.md, "Library layers"): imports only point down.
 
     course tooling       plots, widgets, exercises, progress,       may import anything below
-                         claims, live, torch (the optional PyTorch adapter)
+                         claims, live, torch (the optional PyTorch adapter), lab
           |
     chapter experiments  speed (1), gradients (2), dying (3), fixes (4),  the numeric core only
                          today (5)
@@ -43,7 +43,7 @@ CORE = {"activations", "nn", "init", "losses", "optim", "train", "data", "diagno
         "seeding", "stats", "blas", "bench", "redo", "problems"}
 EXPERIMENTS = {"speed", "gradients", "dying", "fixes", "today"}
 # claims: the course's checks of its own sentences; torch: the optional PyTorch adapter (Chapter 5)
-TOOLING = {"plots", "widgets", "exercises", "progress", "claims", "torch", "live"}
+TOOLING = {"plots", "widgets", "exercises", "progress", "claims", "torch", "live", "lab"}
 THIRD_PARTY_ALLOWED_BELOW_TOOLING = {"numpy"}
 
 

@@ -257,26 +257,40 @@ class Claims:
             for c in self.claims.values()
         ]
 
-    def table(self):
+    def table(self) -> None:
         """Display every claim with its measurement (values differ between machines)."""
+        from IPython.display import display
+
+        display(self.table_bundle(), raw=True)
+
+    def table_bundle(self) -> dict[str, str]:
+        """The claims table as a mime bundle: HTML (the book, JupyterLab) and Markdown, which the
+        print edition (the LaTeX builder cannot show HTML) typesets as a table."""
         import html
 
-        from IPython.display import HTML, display
-
+        header = ("claim", "what the text says", "measured", "needs", "result")
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
             for row in self.rows()
         )
-        display(
-            HTML(
-                '<table class="claims-table"><caption>Claims checked on this page, with the values '
-                "measured when it was built</caption><thead><tr><th scope=\"col\">claim</th>"
-                '<th scope="col">what the text says</th><th scope="col">measured</th>'
-                '<th scope="col">needs</th><th scope="col">result</th></tr></thead>'
-                f"<tbody>{body}</tbody></table>"
-            )
+        table_html = (
+            '<table class="claims-table"><caption>Claims checked on this page, with the values '
+            "measured when it was built</caption><thead><tr>"
+            + "".join(f'<th scope="col">{h}</th>' for h in header)
+            + f"</tr></thead><tbody>{body}</tbody></table>"
         )
-        return None
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in self.rows()]
+        return {"text/html": table_html, "text/markdown": "\n".join(lines),
+                "text/plain": f"<table of {len(self.claims)} claims>"}
 
     def __repr__(self) -> str:
         return f"Claims({self.chapter!r}: {self.summary_line()})"
+
+
+def _md_escape(text: str) -> str:
+    """``text`` as literal Markdown table-cell text (MyST): punctuation escaped, one line."""
+    out = " ".join(str(text).split())
+    for ch in "\\`*_{}[]<>()#+!|$~":
+        out = out.replace(ch, "\\" + ch)
+    return out
