@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from dying_relu import dying, fixes, speed  # noqa: E402
+from dying_relu import dying, fixes, plots, speed, today  # noqa: E402
 from dying_relu import gradients as G  # noqa: E402
 
 
@@ -47,6 +47,17 @@ def live_updates(explorer: object, settings: list[dict], repeats: int) -> float:
     return worst_setting([lambda s=s: explorer.update(**s) for s in settings], repeats)
 
 
+def _ch5_live_explorer() -> object:
+    """Chapter 5's explorer as a live session builds it (same draw: today + plots.draw_data_mean)."""
+    from dying_relu.widgets import Range, frame_explorer
+
+    def draw(ratio: float, centred: str):
+        res = today.data_mean_frame(float(ratio), centred == "centred")
+        return plots.draw_data_mean(res, f"mean / spread = {ratio:g}, {centred}: {res['dead']:.0%} dead")
+
+    return frame_explorer(draw, {"ratio": [0, 1, 2, 4, 8, 16, 32], "centred": ["not centred", "centred"]},
+                          start={"ratio": 8, "centred": "not centred"}, dpi=72,
+                          live={"ratio": Range(0.0, 32.0, step=0.1)}, live_mode=True)
 def ch1_live_explorer() -> tuple[object, speed.RaceResult]:
     """Chapter 1's explorer as a live session builds it: the race's set-up (5 seeds, 80 epochs),
     a draw like the chapter's (``speed.compute``, then one curve per seed and ReLU's in grey)."""
@@ -178,6 +189,13 @@ def main(argv: list[str] | None = None) -> int:
                  worst_setting([lambda a=a, lr=lr: speed.compute(race, a, lr)
                                 for a in race.activations for lr in race.lrs], r), 0.3))
 
+    rows.append(("ch5 today.data_mean_frame, worst of ratio x centring (off the grid)",
+                 worst_setting([lambda r=r, c=c: today.data_mean_frame(r, c)
+                                for r in (0.0, 3.7, 12.25, 32.0) for c in (False, True)], r), 0.3))
+    rows.append(("ch5 live explorer update (LiveExplorer.update: frame + PNG), worst setting",
+                 live_updates(_ch5_live_explorer(),
+                              [{"ratio": v, "centred": c} for v in (0.0, 3.7, 12.25, 32.0)
+                               for c in ("not centred", "centred")], r), 0.3))
     # Chapter 1's explorer trains five networks for a learning rate off its grid: not a cheap
     # explorer (a setting that never reaches the target trains 5 x 80 epochs); its budget is the
     # "Computing..." wait a learner accepts, a cached redraw keeps the 0.3 s budget.

@@ -14,6 +14,8 @@ way round; see the layering in README.md):
   :func:`draw_explorer` (the frame of the chapter's explorer, from :func:`dying_relu.dying.compute`).
 - Chapter 4: :func:`fix_style` and :func:`fix_hatch`, the line and bar styles of the fixes of
   :data:`dying_relu.fixes.FIXES`.
+- Chapter 5: :func:`draw_data_mean` (the frame of the chapter's explorer, from
+  :func:`dying_relu.today.data_mean_frame`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .diagnostics import dead_units
 __all__ = [
     "OKABE_ITO",
     "SERIES",
+    "draw_data_mean",
     "describe_gradient_explorer",
     "draw_explorer",
     "draw_gradient_explorer",
@@ -332,6 +335,30 @@ def draw_explorer(result: dict, figsize: tuple[float, float] = (8.4, 3.5)) -> pl
 # ---------------------------------------------------------------------------------------------
 # Chapter 4: styles of the fixes
 # ---------------------------------------------------------------------------------------------
+
+
+def draw_data_mean(frame: dict, title: str, figsize: tuple[float, float] = (6.4, 3.2)) -> plt.Figure:
+    """Chapter 5's explorer frame: how often each unit of a layer is active, as a histogram.
+
+    Args:
+        frame: :func:`dying_relu.today.data_mean_frame`'s result; ``frame["active"]`` ``(width,)``
+            holds each unit's share of examples with ``z > 0``.
+        title: the axes title (the setting shown).
+
+    Units active on no example (dead) and on every example (linear) get their own bars at the two
+    ends; the others are binned in steps of 5% of the examples.
+    """
+    active = np.asarray(frame["active"])
+    fig, ax = plt.subplots(figsize=figsize)
+    inner = active[(active > 0) & (active < 1)]
+    ax.hist(inner, bins=np.linspace(0, 1, 21), color=OKABE_ITO["sky_blue"], label="active on some examples")
+    ax.bar([-0.04], [np.sum(active == 0)], 0.04, color=OKABE_ITO["vermillion"], hatch="///",
+           label="dead (active on none)")
+    ax.bar([1.04], [np.sum(active == 1)], 0.04, color=OKABE_ITO["black"], label="active on all (linear)")
+    ax.set(xlim=(-0.1, 1.1), ylim=(0, 560 * active.size / 1024), ylabel="units", title=title,
+           xlabel="share of examples on which a unit is active")
+    ax.legend(fontsize=8, loc="upper center")
+    return fig
 
 
 def _fix_key(key_or_label: str) -> str:
