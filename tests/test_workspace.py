@@ -100,3 +100,24 @@ def test_learner_copy_leaves_solution_results_out(tmp_path):
     assert cells[0]["outputs"] == [] and cells[0]["execution_count"] is None
     assert cells[0]["source"] == "%%solution ex-1\nprint(42)"
     assert cells[1]["outputs"][0]["text"] == "kept\n" and cells[1]["execution_count"] == 4
+
+
+def test_live_markdown_keeps_the_screen_edition():
+    text = ("Intro.\n\n```{only} html\nMove the slider.\n```\n\n"
+            "```{only} latex\nThe figure shows lr 1.\n```\n\n"
+            ":::{only} html\nColon fence.\n:::\n\nEnd {eval}`V[\"x\"]`.\n")
+    out = workspace.live_markdown(text)
+    assert "{only}" not in out and "The figure shows" not in out
+    assert "Move the slider." in out and "Colon fence." in out and out.endswith('End {eval}`V["x"]`.\n')
+    assert "\n\n\n" not in out
+
+
+def test_learner_copy_reads_like_the_screen(tmp_path):
+    src, dest = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+                     "source": ["A\n", "```{only} latex\n", "print\n", "```\n",
+                                "```{only} html\n", "screen\n", "```\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    src.write_text(json.dumps(nb))
+    workspace.learner_copy(src, dest)
+    assert json.loads(dest.read_text())["cells"][0]["source"] == "A\nscreen\n"
