@@ -187,10 +187,11 @@ browser: venv
 	exit $$status
 
 # A real JupyterLab in headless Chromium (tests/lab): the live fixture, chapter 1's pending list,
-# and a mini-book built from the fixture. Skips without chromium (fails with REQUIRE_BROWSER=1).
+# and a mini-book built from the fixture; chapter 1 is run whole (Run All, its live explorer, the
+# dead-neuron lab; LAB_FULL=0 skips the Run All). Skips without chromium (fails with REQUIRE_BROWSER=1).
 labtest: venv
 	@if [ -z "$(CHROMIUM)" ]; then echo "$$NO_CHROMIUM_BANNER"; fi
-	$(PY) -m pytest tests/lab -q -rs -p no:cacheprovider
+	LAB_FULL=$${LAB_FULL:-1} $(PY) -m pytest tests/lab -q -rs -p no:cacheprovider
 
 # ---------------------------------------------------------------- benchmarks (not part of make test)
 # Timings depend on the machine and its load; benchmarks/README.md records the latest figures.

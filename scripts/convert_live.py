@@ -16,6 +16,17 @@ What it does, mechanically (nothing else in the notebook changes; outputs are ke
    code cells get the first line ``%%solution LABEL`` (run in the book and nbval, wait for the
    learner live), and every cell inside, markdown too, is folded in JupyterLab
    (``metadata.jupyter.source_hidden``). Code outputs stay visible: live they hold the button.
+   A folded markdown cell starts with an empty line: JupyterLab shows a folded cell's first
+   line in its placeholder, which would give the solution's prose away (an empty first line
+   changes nothing in the book). Running a markdown cell unfolds it, though (Run All does), so
+   its prose also goes into a folded ``{admonition} Discussion`` (``:class: dropdown``), which
+   jupyterlab-myst and the book both fold; a ``{solution-end}`` stays outside it.
+
+3b. A ``remove-cell`` code cell between the last shown code cell and a markdown cell whose
+   ``{eval}`` reads it becomes ``remove-input`` + ``remove-output``: MyST-NB's inline mode leaves
+   removed cells out of the page and runs them only when it reaches the next code cell it
+   shows, so the markdown cell's numbers would be evaluated before their glue ran (and come out
+   empty). A cell without input and output shows nothing either.
 
 4. Notebook metadata ``mystnb.execution_mode: inline``: MyST-NB runs this notebook cell by cell
    while it renders it, which is what ``{eval}`` needs; the other chapters keep the book's
@@ -46,6 +57,7 @@ GLUE_OTHER = re.compile(r"\{glue:(md|figure|math|any)\}`([^`]+)`")
 SOLUTION_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}\s+(\S+)", re.MULTILINE)
 SOLUTION_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}", re.MULTILINE)
 MAGIC = "%%solution"
+EVAL_ROLE = re.compile(r"\{eval\}`")
 
 
 @dataclass
@@ -56,6 +68,7 @@ class Report:
     imports: int = 0
     solution_cells: int = 0
     folded_cells: int = 0
+    unhidden: int = 0
     kept: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -63,7 +76,7 @@ class Report:
         lines = [
             f"{self.glue_roles} glue roles -> {{eval}}, {self.imports} import(s), "
             f"{self.solution_cells} solution code cell(s) under %%solution, "
-            f"{self.folded_cells} cell(s) folded"
+            f"{self.folded_cells} cell(s) folded, {self.unhidden} remove-cell -> remove-input/output"
         ]
         lines += [f"  kept: {k}" for k in self.kept]
         return "\n".join(lines)
@@ -90,6 +103,22 @@ def convert_markdown(text: str, report: Report) -> str:
     return GLUE_TEXT.sub(repl, text)
 
 
+DISCUSSION = ":::{admonition} Discussion\n:class: dropdown\n"
+
+
+def fold_prose(text: str) -> str:
+    """The prose of a markdown cell inside a gated solution, in a folded Discussion admonition.
+
+    Whatever precedes the cell's ``{solution-end}`` (all of it if there is none) goes into the
+    admonition; an empty or already wrapped cell is left as it is.
+    """
+    end = SOLUTION_END.search(text)
+    body, tail = (text[: end.start()], text[end.start():]) if end else (text, "")
+    if not body.strip() or body.lstrip().startswith(DISCUSSION.split("\n")[0]):
+        return text
+    return f"{DISCUSSION}\n{body.strip()}\n:::\n" + (f"\n{tail}" if tail else "")
+
+
 def convert_notebook(nb: dict) -> tuple[dict, Report]:
     """Apply rules 1-3 to a notebook (a dict as read from JSON); returns it and a report."""
     report = Report()
@@ -104,6 +133,9 @@ def convert_notebook(nb: dict) -> tuple[dict, Report]:
             start, end = SOLUTION_START.search(text), SOLUTION_END.search(text)
             if label is not None and not start:
                 _fold(cell, report)
+                new = fold_prose(new)
+                if not new.startswith("\n"):  # the folded placeholder shows the first line
+                    new = "\n" + new
             if start:
                 label = start.group(2)
             if end and (not start or end.start() > start.start()):
@@ -119,7 +151,28 @@ def convert_notebook(nb: dict) -> tuple[dict, Report]:
                 _fold(cell, report)
         if new != text:
             cell["source"] = new
+    unhide_before_evals(nb, report)
     return nb, report
+
+
+def unhide_before_evals(nb: dict, report: Report) -> None:
+    """Rule 3b: removed code cells that an {eval} right after them needs are shown (empty) instead."""
+    pending: list[dict] = []  # removed code cells since the last code cell the book shows
+    for cell in nb.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") == "code":
+            if "remove-cell" in tags:
+                pending.append(cell)
+            else:
+                pending = []
+        elif cell.get("cell_type") == "markdown" and EVAL_ROLE.search(_source(cell)):
+            for removed in pending:
+                t = removed["metadata"]["tags"]
+                t[t.index("remove-cell")] = "remove-input"
+                if "remove-output" not in t:
+                    t.insert(t.index("remove-input") + 1, "remove-output")
+                report.unhidden += 1
+            pending = []
 
 
 def _fold(cell: dict, report: Report) -> None:

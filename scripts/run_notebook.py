@@ -14,12 +14,19 @@ Usage (from the repository root; `make notebook NB=01` does the same):
     .venv/bin/python scripts/run_notebook.py --strip-only 01   # clean metadata, do not execute
 
 The kernel runs with the notebook's folder as working directory, like the book build and nbval.
+
+Live notebooks (issue 14): after the last cell, every ``{eval}`EXPR``` of the markdown cells is
+evaluated in the same kernel and stored in the cell's ``user_expressions`` metadata, exactly as
+jupyterlab-myst stores a learner's own results, so a chapter opened in JupyterLab shows the
+numbers of this run until the learner's Run All replaces them. Folding (``jupyter.source_hidden``,
+set by scripts/convert_live.py on solutions) is kept; other UI metadata is stripped.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -64,6 +71,47 @@ def resolve_all(arg: str) -> list[Path]:
     return [resolve(arg)]
 
 
+# {eval}`EXPR` in a markdown cell (MyST-NB's inline role; jupyterlab-myst reads the same syntax)
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
+USER_EXPRESSIONS = "user_expressions"  # jupyterlab-myst's cell metadata key
+
+
+class InlineResultsClient(NotebookClient):
+    """A NotebookClient that, after the last cell, stores the markdown cells' {eval} results."""
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if cell_index == len(self.nb.cells) - 1:
+            await self.store_inline_results()
+        return result
+
+    async def store_inline_results(self) -> None:
+        """Evaluate each markdown cell's {eval} expressions as jupyterlab-myst does; fail on errors."""
+        failed = []
+        for i, cell in enumerate(self.nb.cells):
+            if cell.cell_type != "markdown":
+                continue
+            expressions = EVAL_ROLE.findall(cell.source)
+            if not expressions:
+                cell.metadata.pop(USER_EXPRESSIONS, None)
+                continue
+            msg_id = self.kc.execute(
+                "", silent=False, store_history=False,
+                user_expressions={str(k): e for k, e in enumerate(expressions)},
+            )
+            reply = await self.async_wait_for_reply(msg_id)
+            results = reply["content"]["user_expressions"]
+            stored = []
+            for k, expression in enumerate(expressions):
+                res = results[str(k)]
+                if res.get("status") != "ok":
+                    failed.append(f"cell {i}: {expression}: {res.get('ename')}: {res.get('evalue')}")
+                stored.append({"expression": expression, "result": res})
+            cell.metadata[USER_EXPRESSIONS] = stored
+        if failed:
+            raise RuntimeError("inline expressions that failed:\n  " + "\n  ".join(failed))
+
+
 def resolve(arg: str) -> Path:
     """A path, or a prefix of a file name in chapters/ ("01", "03_dead")."""
     path = Path(arg)
@@ -81,8 +129,11 @@ def resolve(arg: str) -> Path:
 def strip_metadata(nb: nbformat.NotebookNode) -> None:
     """Remove timing and UI metadata in place; keep outputs, tags and widget state."""
     for cell in nb.cells:
+        folded = cell.metadata.get("jupyter", {}).get("source_hidden") is True
         for key in NOISY_CELL_METADATA & set(cell.metadata):
             del cell.metadata[key]
+        if folded:  # a folded solution (scripts/convert_live.py): content, not UI state
+            cell.metadata["jupyter"] = {"source_hidden": True}
         if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 # jupyter-server adds this; it is not part of the result
@@ -99,7 +150,7 @@ def run(path: Path, *, execute: bool, timeout: int) -> None:
     if execute:
         start = time.perf_counter()
         nb.metadata["kernelspec"] = dict(KERNEL)
-        client = NotebookClient(
+        client = InlineResultsClient(
             nb,
             timeout=timeout,
             kernel_name="python3",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import re
 import subprocess
 import sys
 import time
@@ -83,6 +83,47 @@ def open_sessions() -> list[tuple[str, Path]]:
     return found
 
 
+# A Sphinx ``{only}`` block (backtick or colon fence): the book keeps the html one, the PDF the
+# latex one; jupyterlab-myst knows no such directive and would show both under "Unknown Directive".
+ONLY_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{only\}[ \t]+(?P<expr>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$\n?",
+    re.M | re.S,
+)
+
+
+def live_markdown(text: str) -> str:
+    """Markdown as a live reader should get it: ``{only} html`` blocks unwrapped (JupyterLab is a
+    screen, like the HTML book), every other ``{only}`` block (``latex``: the print edition) dropped."""
+
+    def keep(m: re.Match) -> str:
+        return m.group("body") if m.group("expr").strip() == "html" else ""
+
+    out = ONLY_BLOCK.sub(keep, text)
+    return re.sub(r"\n{3,}", "\n\n", out)
+
+
+def learner_copy(src: Path, dest: Path) -> None:
+    """Copy a chapter for a learner: as it is, except that solutions keep their results to
+    themselves and the prose is the screen edition's.
+
+    The committed notebook holds the outputs of its ``%%solution`` cells (the book shows them and
+    nbval compares them), but a learner opening the copy would read them before trying the
+    exercise: they are left out of the copy (the cell shows its button once run; see
+    dying_relu.live). Markdown cells keep the HTML book's ``{only}`` text and lose the print
+    edition's (:func:`live_markdown`).
+    """
+    nb = json.loads(src.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        if cell.get("cell_type") == "code" and source.lstrip().startswith("%%solution"):
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        elif cell.get("cell_type") == "markdown" and "{only}" in source:
+            cell["source"] = live_markdown(source)
+    dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def trust(notebook: Path) -> None:
     """`jupyter trust` one notebook (so its saved widget views render when opened)."""
     subprocess.run([str(BIN / "jupyter"), "trust", str(notebook)], check=True, capture_output=True)
@@ -96,7 +137,7 @@ def prepare(workspace: Path = WORKSPACE) -> None:
         if dest.exists():
             print(f"keeping your copy {dest.relative_to(ROOT)}")
         else:
-            shutil.copy(nb, dest)
+            learner_copy(nb, dest)
             print(f"copied {nb.relative_to(ROOT)} -> {dest.relative_to(ROOT)}")
         trust(dest)
     settings = workspace / ".jupyterlab-settings"
@@ -130,7 +171,7 @@ def reset(spec: str, workspace: Path = WORKSPACE) -> int:
             n += 1
         dest.rename(backup)
         print(f"your old copy is kept as {backup.relative_to(ROOT)}")
-    shutil.copy(src, dest)
+    learner_copy(src, dest)
     trust(dest)
     print(f"fresh copy: {dest.relative_to(ROOT)} (reload it in JupyterLab if its tab was open)")
     return 0

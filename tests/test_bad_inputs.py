@@ -17,6 +17,7 @@ import pytest
 
 from dying_relu import MLP, SGD, Adam, Momentum, data, diagnostics, fit, optim, seeding, stats
 from dying_relu import activations as A
+from dying_relu import gradients as G
 from dying_relu import init as I  # noqa: N812
 from dying_relu.blas import blas_threads, pin_threads
 from dying_relu.nn import BatchNorm, LayerNorm, Residual
@@ -180,6 +181,8 @@ CASES: list[tuple[str, Callable[[], object], type[BaseException], str]] = [
     ("verdict-one-seed", lambda: stats.paired_verdict([0.5], [0.4]), ValueError, "length >= 2"),
     ("verdict-shape-mismatch", lambda: stats.paired_verdict([0.5, 0.6], [0.4]), ValueError, "same length"),
     ("t-critical-df-zero", lambda: stats.t_critical(0), ValueError, "df must be >= 1"),
+    ("explorer-scale-zero", lambda: G.explorer_data(5, 0.0), ValueError, "finite number > 0.*He"),
+    ("explorer-depth-float", lambda: G.compute(2.5, "relu", 2.0), ValueError, "positive integer"),
     ("blas-zero-threads", lambda: pin_threads(0), ValueError, "integer >= 1"),
     ("blas-threads-float", lambda: blas_threads(1.5).__enter__(), ValueError, "integer >= 1"),
     ("seed-offset-not-int", _offset("ten"), ValueError, "not an integer"),

@@ -264,6 +264,77 @@ def test_recovery_by_optimizer(spirals):
     assert np.nanmax(res["sgd"]["dead_bias_max"]) <= 0
 
 
+def test_died_and_revived_needs_alive_dead_alive():
+    # rows are times; unit 0: alive, dead, alive (died and revived); unit 1: dead from the start,
+    # alive later (born dead: neither); unit 2: alive then dead for good; unit 3: always alive
+    masks = np.array([[False, True, False, False],
+                      [True, True, False, False],
+                      [False, False, True, False]])
+    died, back = dying._died_and_revived(masks)
+    np.testing.assert_array_equal(died, [True, False, True, False])
+    np.testing.assert_array_equal(back, [True, False, False, False])
+
+
+def test_dead_masks_plain_agree_with_diagnostics(spirals):
+    X, _ = spirals
+    net = MLP([2, 16, 16, 3], bias=[-0.5, -0.5, 0.0], seed=1)
+    for a, b in zip(dying._dead_masks_plain(net, X), diagnostics.dead_mask(net, X), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_revival_with_state_momentum_coasts_and_the_control_freezes(spirals):
+    """Units that die in a momentum run keep moving by exactly sum_k beta**k times their last step
+    (no gradient, constant lr); with their state zeroed at death they stop dead; no first-layer
+    unit can revive in the control (fixed inputs, no gradient, no state)."""
+    X, y = spirals
+    beta = 0.9
+    carried = dying.revival_with_state(X, y, lambda: Momentum(0.3, beta=beta), seeds=range(3),
+                                       epochs=10, min_coast=1)
+    zeroed = dying.revival_with_state(X, y, lambda: Momentum(0.3, beta=beta), seeds=range(3),
+                                      epochs=10, min_coast=1, zero_at_death=True)
+    assert carried["steps"] == 10 * int(np.ceil(len(X) / 32))
+    assert carried["died"][:, 0].sum() > 0 and zeroed["died"][:, 0].sum() > 0
+    k = carried["coast_steps"]
+    np.testing.assert_allclose(carried["coast"], beta * (1 - beta**k) / (1 - beta), rtol=1e-6)
+    assert carried["moved"].sum() == carried["dead_end"][:, 0].sum() > 0
+    assert zeroed["revived"][:, 0].sum() == 0 and zeroed["moved"].sum() == 0
+    assert np.all(zeroed["coast"] == 0)
+    assert np.all(carried["revived"] <= carried["died"])
+    assert np.all(carried["dead_end"] <= carried["died"])
+
+
+def test_revival_with_state_adam_moves_dead_units_and_zeroing_stops_them(spirals):
+    X, y = spirals
+    carried = dying.revival_with_state(X, y, lambda: Adam(0.1), seeds=range(2), epochs=6,
+                                       min_coast=20)
+    zeroed = dying.revival_with_state(X, y, lambda: Adam(0.1), seeds=range(2), epochs=6,
+                                      min_coast=20, zero_at_death=True)
+    assert carried["moved"].sum() > 0 and zeroed["moved"].sum() == 0
+    assert np.all(carried["coast"] > 3)  # the moments go on moving a dead unit for ~10 steps
+
+
+def test_optimal_constant_output_and_dead_layer_exits(spirals):
+    X, y = spirals
+    net = MLP([2, 8, 8, 3], seed=0)
+    with pytest.raises(ValueError, match="not constant"):
+        dying.optimal_constant_output(net.copy(), X, y)
+    with pytest.raises(ValueError, match="not dead"):
+        dying.dead_layer_exits(net, X, y, 1)
+    for j in range(8):  # a fully dead second layer, by a margin of 0.05 to 0.4
+        dying.kill_unit(net, X, 1, j, margin=0.05 * (j + 1))
+    before = net.state()
+    r = dying.dead_layer_exits(net, X, y, 1, s=np.linspace(0, 3, 13))
+    for a, b in zip(before, net.state(), strict=True):  # works on a copy
+        np.testing.assert_array_equal(a, b)
+    assert r["loss"] == pytest.approx(np.log(3), abs=1e-12)  # balanced classes: ln 3
+    assert r["grad_hidden"] == 0.0 and r["grad_out_bias"] < 1e-12
+    np.testing.assert_allclose(r["margin"], 0.05 * np.arange(1, 9), rtol=1e-9)
+    assert np.all(r["bias_curve"][:, r["s"] < 1] == 0.0)  # exactly flat short of the edge
+    assert np.any(r["bias_curve"][:, r["s"] > 1] != 0.0)
+    assert np.all(r["exit_rise"] == 0.0)  # the exit path never climbs
+    assert np.all(r["exit_drop"] < 0)  # and ends below the plateau
+
+
 def test_dead_first_layer_units_on_centred_data_have_nonpositive_bias(rng):
     X = rng.normal(size=(200, 5))
     X -= X.mean(axis=0)
@@ -303,6 +374,17 @@ def test_draw_microscope_counts_and_explorer_figure(spirals):
     fig = dying.draw_explorer(dying.compute(1.0, 0.0))
     assert len(fig.axes) == 2
     plt.close(fig)
+
+
+def test_explorer_frame_for_any_value_of_the_live_ranges():
+    """The live explorer calls draw(lr, bias) with any value of its ranges (lr 0.1 to 3, bias -1.5
+    to 0.5), not only the precomputed grid: the ends and an off-grid point all give a frame."""
+    for lr, bias in [(0.1, -1.5), (3.0, 0.5), (0.77, -0.35)]:
+        r = dying.compute(lr, bias)
+        assert r["dead_curve"].shape == (21, 2) and np.isfinite(r["accuracy"]).all()
+        fig = dying.draw_explorer(r)
+        assert len(fig.axes) == 2
+        plt.close(fig)
 
 
 def test_dead_recorder_per_step_with_loss(spirals):

@@ -246,5 +246,63 @@ def test_compute_is_pure_and_shaped():
         G.compute(0, "relu", 2.0)
 
 
+@pytest.mark.parametrize("depth,scale", [(1, 0.25), (7, 0.7), (30, 16.0), (30, 0.25), (13, 3.3)])
+def test_explorer_takes_any_value_in_its_live_range(depth, scale):
+    lo_d, hi_d = G.EXPLORER_DEPTH_RANGE
+    lo_s, hi_s = G.EXPLORER_SCALE_RANGE
+    assert lo_d <= depth <= hi_d and lo_s <= scale <= hi_s
+    res = G.explorer_data(depth, scale)
+    assert list(res) == list(G.EXPLORER_ACTIVATIONS)
+    for act, r in res.items():
+        assert r["grad_norm"].shape == (depth + 1,)
+        assert np.all(np.isfinite(r["grad_norm"])) and np.all(r["grad_norm"] > 0), act
+        assert np.isfinite(r["ratio"]) and r["ratio"] > 0
+
+
+def test_explorer_data_is_cached_read_only_and_equals_compute():
+    a, b = G.explorer_data(10, 2.0), G.explorer_data(10.0, 2)
+    assert a["relu"]["grad_norm"] is b["relu"]["grad_norm"]  # computed once
+    with pytest.raises(ValueError, match="read-only"):
+        a["relu"]["grad_norm"][0] = 0.0
+    np.testing.assert_array_equal(a["tanh"]["grad_norm"], G.compute(10, "tanh", 2.0)["grad_norm"])
+    a["relu"]["ratio"] = -1.0  # a caller's dict is its own
+    assert G.explorer_data(10, 2.0)["relu"]["ratio"] > 0
+
+
+def test_explorer_grid_lies_in_the_live_range():
+    assert set(EXPLORER_DEPTHS) == set(G.EXPLORER_DEPTHS)
+    assert set(EXPLORER_SCALES) == set(G.EXPLORER_SCALES)
+    (d_lo, d_hi), (s_lo, s_hi) = G.EXPLORER_DEPTH_RANGE, G.EXPLORER_SCALE_RANGE
+    assert d_lo <= min(G.EXPLORER_DEPTHS) <= max(G.EXPLORER_DEPTHS) <= d_hi
+    assert s_lo <= min(G.EXPLORER_SCALES) <= max(G.EXPLORER_SCALES) <= s_hi
+
+
+@pytest.mark.parametrize("depth,scale", [(15, 2.0), (1, 0.25), (30, 16.0), (27, 0.33)])
+def test_explorer_frame_for_any_value_shows_every_layer_and_norm(depth, scale):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dying_relu import plots
+
+    fig = plots.draw_gradient_explorer(depth, scale)
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert len(lines) == len(G.EXPLORER_ACTIVATIONS)
+    lo, hi = ax.get_ylim()
+    x_lo, x_hi = ax.get_xlim()
+    for line in lines:
+        x, y = line.get_data()
+        assert len(x) == depth + 1 and x_lo < x.min() and x.max() < x_hi
+        assert lo <= np.min(y) and np.max(y) <= hi
+    if depth <= max(G.EXPLORER_DEPTHS) and scale in G.EXPLORER_SCALES:
+        assert (lo, hi) == (1e-16, 1e4)  # the book's frames share their axes
+    plt.close(fig)
+    text = plots.describe_gradient_explorer(depth, scale)
+    assert f"for {depth} hidden layers" in text
+    assert f"ReLU {G.explorer_data(depth, scale)['relu']['ratio']:.2g}" in text
+
+
 # How long each explorer update takes is measured by benchmarks/explorers.py (a benchmark, not a
 # timed test).

@@ -41,11 +41,23 @@ def test_values_format_like_glue_text():
     assert repr(live.fmt(0.5, ".0%")) == "50%"
 
 
-def test_values_missing_key_says_what_to_do():
+def test_values_missing_key_says_what_to_do(monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.delenv("DYING_RELU_LIVE", raising=False)
     v = live.Values()
     v["a"] = 1
     with pytest.raises(KeyError, match="run the code cells above first.*glued so far: a"):
         v["b:.2f"]
+
+
+def test_values_missing_key_live_reads_a_placeholder(monkeypatch):
+    """Live, a number not computed yet reads as a placeholder in the sentence, not an error."""
+    monkeypatch.setenv("DYING_RELU_LIVE", "1")
+    v = live.Values()
+    assert repr(v["b:.2f"]) == live.PLACEHOLDER
+    assert "run the code above" in live.PLACEHOLDER
+    v["b"] = 0.5
+    assert repr(v["b:.2f"]) == "0.50"
 
 
 def test_glue_keeps_value_and_glues(monkeypatch):
@@ -150,6 +162,13 @@ def test_convert_fixture():
     assert solution["source"].startswith("%%solution fx-ex\n")
     assert solution["metadata"]["jupyter"]["source_hidden"] is True
     assert cells[7]["metadata"]["jupyter"]["source_hidden"] is True  # prose inside the solution
+    # ... whose first line (shown in JupyterLab's folded placeholder) gives nothing away, and
+    # whose prose is in a folded admonition (running a markdown cell unfolds the cell itself)
+    assert cells[7]["source"].startswith("\n") and not cells[6]["source"].startswith("\n")
+    assert cells[7]["source"].lstrip().startswith(":::{admonition} Discussion\n:class: dropdown")
+    prose_end = cells[7]["source"].index(":::\n", 10)
+    assert cells[7]["source"].index("FIXTURE-SOLUTION-PROSE") < prose_end
+    assert cells[7]["source"].index("{solution-end}") > prose_end
     # the solution-start cell itself, the exercise and the cells after the solution stay open
     for i in (4, 5, 8, 9):
         assert "source_hidden" not in cells[i]["metadata"].get("jupyter", {}), i
@@ -175,3 +194,29 @@ def test_convert_check_mode(tmp_path):
     assert conv.main(["--check", str(nb)]) == 1
     assert conv.main([str(nb)]) == 0
     assert conv.main(["--check", str(nb)]) == 0
+
+
+def test_convert_shows_removed_glue_cells_an_eval_needs():
+    """MyST-NB inline mode runs a removed cell only when it reaches the next shown code cell: an
+    {eval} just after a removed glue cell would read nothing. Such cells become remove-input +
+    remove-output (run in order, show nothing); the others stay removed."""
+    conv = _converter()
+    md = lambda s: {"cell_type": "markdown", "metadata": {}, "source": s}  # noqa: E731
+    code = lambda s, tags: {"cell_type": "code", "metadata": {"tags": tags}, "source": s,  # noqa: E731
+                            "outputs": [], "execution_count": None}
+    nb = {"metadata": {}, "cells": [
+        code("glue('a', 1)", ["remove-cell", "nbval-ignore-output"]),
+        md("A is {glue:text}`a`."),
+        code("glue('b', 2)", ["remove-cell"]),
+        code("print(1)", []),
+        md("B is {glue:text}`b`."),
+        code("glue('c', 3)", ["remove-cell"]),
+        md("No number here."),
+    ]}
+    out, report = conv.convert_notebook(nb)
+    tags = [c["metadata"].get("tags") for c in out["cells"]]
+    assert tags[0] == ["remove-input", "remove-output", "nbval-ignore-output"]
+    assert tags[2] == ["remove-cell"] and tags[5] == ["remove-cell"]
+    assert report.unhidden == 1
+    again, _ = conv.convert_notebook(copy.deepcopy(out))
+    assert again == out

@@ -84,11 +84,18 @@ def test_no_memory_addresses_in_outputs(nb):
     )
 
 
+def _noisy(cell) -> set[str]:
+    keys = NOISY_CELL_METADATA & set(cell.metadata)
+    if cell.metadata.get("jupyter") == {"source_hidden": True}:  # a folded solution (issue 14)
+        keys.discard("jupyter")
+    return keys
+
+
 def test_no_noisy_metadata(nb):
     noisy = [
-        f"cell {i}: {sorted(NOISY_CELL_METADATA & set(c.metadata))}"
+        f"cell {i}: {sorted(_noisy(c))}"
         for i, c in enumerate(nb.cells)
-        if NOISY_CELL_METADATA & set(c.metadata)
+        if _noisy(c)
     ]
     assert not noisy, f"timing/UI metadata in cells: {noisy}; {FIX} (or run it with --strip-only)"
 
@@ -154,3 +161,20 @@ def test_has_an_explorer_that_works_without_a_kernel(nb):
         "dying_relu.widgets.frame_explorer (an IntSlider jslinked to a Stack of image frames) and save the "
         f"notebook with its widget state; {FIX}"
     )
+
+
+def test_inline_notebooks_hide_cells_in_place(nb):
+    """MyST-NB's inline mode runs a ``remove-cell`` cell only with the next code cell it shows, so
+    an ``{eval}`` between them asks for a value not computed yet: such cells must be remove-input
+    and remove-output instead (scripts/convert_live.py, rule 3b)."""
+    if nb.metadata.get("mystnb", {}).get("execution_mode") != "inline":
+        pytest.skip("not executed inline")
+    pending, bad = [], []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == "code":
+            pending = [*pending, i] if "remove-cell" in c.metadata.get("tags", []) else []
+        elif "{eval}" in c.source:
+            bad += pending
+            pending = []
+    assert not bad, (f"cells {bad} are tagged remove-cell before an {{eval}} in an inline notebook: "
+                     "tag them remove-input and remove-output (they then run in place)")

@@ -218,3 +218,67 @@ def test_same_weight_scale_closes_most_of_tanhs_gap(small_race):
     he = speed.convergence_race(("tanh",), lrs=(0.1,), seeds=(0, 1, 2), epochs=60, init="he")
     assert he.init == "he" and small_race.init == "usual per activation"
     assert he.epochs_to_target("tanh").mean() < 0.7 * small_race.epochs_to_target("tanh").mean()
+
+
+def test_step_shares_are_medians_of_within_round_ratios(monkeypatch):
+    """The fastest step and the fastest products can come from different rounds: the shares
+    must not be a ratio of two minima (a busy machine made that 37% of a step for ReLU's
+    products), but the median of each round's own ratio."""
+    from dying_relu import bench
+
+    def fake_compare(funcs, **kw):
+        names = list(funcs)
+        rounds = 5
+        # one quiet round for the step only (0.5), otherwise a busy machine: steps of 2.0 with
+        # products of 1.5 and activations of 0.1 in the same round
+        step = np.array([0.5, 2.0, 2.0, 2.0, 2.0])
+        mm = np.array([1.5, 1.5, 1.5, 1.5, 0.2])
+        act = np.array([0.1, 0.1, 0.1, 0.1, 0.1])
+        series = {"step": step, "matmuls": mm, "activations": act}
+        return {n: bench.Timing(n, series[n.split("/")[1]], np.full(rounds, np.nan), None)
+                for n in names}
+
+    monkeypatch.setattr(speed._bench, "compare", fake_compare)
+    b = speed.step_time_breakdown(activations=("relu",), rounds=5)["relu"]
+    assert b.step == 0.5 and b.matmuls == 0.2 and b.activations == 0.1  # fastest rounds
+    assert b.matmul_share == pytest.approx(0.75)  # median of 3, .75, .75, .75, .1
+    assert b.activation_share == pytest.approx(0.05)
+    assert b.other_share == pytest.approx(0.2)
+
+
+@pytest.fixture(scope="module")
+def tiny_race():
+    """A race small enough to extend in a test: relu and tanh at lr 0.1, two seeds, 15 epochs."""
+    return speed.convergence_race(("relu", "tanh"), lrs=(0.1,), seeds=(0, 1), epochs=15)
+
+
+def test_compute_trains_a_learning_rate_off_the_grid(tiny_race):
+    """The live explorer asks for any learning rate: compute trains it like the grid, once."""
+    assert tiny_race.setup is not None and tiny_race.added == []
+    d = speed.compute(tiny_race, "tanh", 0.05)
+    assert d["computed"] and tiny_race.added == [("tanh", 0.05)]
+    assert d["curves"].shape == (2, tiny_race.epochs + 1)
+    assert np.all(d["curves"][:, 0] > 0.4)  # untrained: about 2/3 wrong on three classes
+    assert d["best_lr"] == tiny_race.best_lr["tanh"]
+    again = speed.compute(tiny_race, "tanh", 0.05)
+    assert not again["computed"] and again["curves"] is d["curves"]  # cached
+    assert tiny_race.lrs == (0.1,)  # the grid (and its best lrs) are unchanged
+    # an activation the race did not run: trained too, no tuned lr
+    d = speed.compute(tiny_race, "sigmoid", 0.3)
+    assert d["computed"] and np.isnan(d["best_lr"])
+
+
+def test_training_a_grid_cell_again_reproduces_it(tiny_race):
+    """Faithful: the cell trained on demand is the race's own (same seeds, same set-up)."""
+    fresh = speed.convergence_race(("relu",), lrs=(0.3,), seeds=(0, 1), epochs=15)
+    tiny_race.train("relu", 0.3)
+    np.testing.assert_array_equal(tiny_race.error[("relu", 0.3)], fresh.error[("relu", 0.3)])
+
+
+def test_compute_rejects_bad_learning_rates_and_activations(tiny_race):
+    with pytest.raises(ValueError, match="positive"):
+        speed.compute(tiny_race, "relu", -0.1)
+    with pytest.raises(ValueError, match="positive"):
+        speed.compute(tiny_race, "relu", float("nan"))
+    with pytest.raises((KeyError, ValueError), match="nosuch"):
+        speed.compute(tiny_race, "nosuch", 0.1)

@@ -122,3 +122,77 @@ def test_variants_activations():
     assert acts["leaky"].params["alpha"] == 0.01
     assert acts["gelu"].params["approximate"] == "tanh"
     assert isinstance(acts["silu"], A.Activation)
+
+
+# --- architectures (issue 13, item 2) -------------------------------------------------------
+
+
+def test_rate_interval_wilson():
+    lo, hi = today.rate_interval(0, 100)
+    assert lo == 0.0 and 0.03 < hi < 0.04  # about z^2 / n, near the rule of three
+    lo, hi = today.rate_interval(50, 100)
+    assert lo == pytest.approx(0.404, abs=1e-3) and hi == pytest.approx(0.596, abs=1e-3)
+    lo, hi = today.rate_interval(100, 100)
+    assert hi == pytest.approx(1.0) and 0.96 < lo < 0.97
+    with pytest.raises(ValueError, match="0 <= k <= n"):
+        today.rate_interval(5, 4)
+
+
+def test_born_dead_nets_identity_paths_never_collapse():
+    bd = today.born_dead_nets(2, 10, range(60), n_points=64)
+    assert bd.n == 60 and bd.plain_dead_layer.shape == (60,)
+    # a plain net with a dead layer computes a constant (zero biases: exactly 0 after it)
+    np.testing.assert_array_equal(bd.plain_collapsed, bd.plain_dead_layer)
+    assert bd.rate("plain_collapsed") > 0.7  # Lu et al.: over 90% at width 2, depth 10
+    # the same weights with identity paths: layers still die, the function never collapses
+    assert bd.rate("res_dead_layer") > 0.5
+    assert bd.rate("res_collapsed") == 0.0
+    assert np.all(bd.res_dead_layers <= 9)  # the first layer (1 -> 2) has no identity path
+    lo, hi = bd.interval("plain_collapsed")
+    assert lo <= bd.rate("plain_collapsed") <= hi
+    with pytest.raises(ValueError, match="width, depth"):
+        today.born_dead_nets(0, 10, [0])
+
+
+def test_born_dead_nets_same_weights():
+    from dying_relu import MLP
+
+    plain = MLP([1, 2, 2, 1], "relu", init="he", seed=3)
+    res = MLP([1, 2, 2, 1], "relu", init="he", seed=3, residual=True)
+    for a, b in zip(plain.layers, res.layers, strict=True):
+        np.testing.assert_array_equal(a.W, b.W)
+
+
+def test_norm_dead_unit_batch_revives_layer_keeps_dead():
+    out = today.norm_dead_unit(-8.0)
+    one, every = out["one unit"], out["every unit"]
+    assert one["none:unit0"] == 0.0  # pushed below zero on every example
+    assert 0.4 < one["batch:unit0"] < 0.6  # batch norm re-centres the unit over the batch
+    assert one["layer:unit0"] == 0.0  # layer norm: still below its row's mean on every example
+    assert every["none:dead"] > 0.8  # a shared shift kills most of the layer ...
+    assert every["batch:dead"] == 0.0 and every["layer:dead"] == 0.0  # ... and both remove it
+    with pytest.raises(ValueError, match="width >= 2"):
+        today.norm_dead_unit(width=1)
+
+
+def test_arch_run_shapes_and_errors():
+    run = today.arch_run("negbias", "layer", 0)
+    assert run.architecture == "layer" and not run.diverged
+    assert 0 <= run.never_active <= 1 and 0 <= run.test_accuracy <= 1
+    plain = today.arch_run("negbias", "plain", 0)
+    assert plain.never_active_start > run.never_active_start  # layer norm removes the shared shift
+    res = today.arch_run("deepnarrow", "residual", 0)
+    assert 0 <= res.test_accuracy <= 1
+    with pytest.raises(KeyError, match="No architecture 'nope'"):
+        today.arch_run("negbias", "nope", 0)
+
+
+def test_data_mean_frame_takes_values_off_the_grid():
+    # the live explorer calls it with any ratio in 0..32, not only the precomputed ones
+    prev = -1.0
+    for ratio in (0.0, 3.7, 12.25, 32.0):
+        frame = today.data_mean_frame(ratio, False, width=256)
+        assert frame["active"].shape == (256,) and 0 <= frame["dead"] <= frame["one_sign"] <= 1
+        assert frame["dead"] >= prev - 0.05  # grows with the ratio (same weights and noise)
+        prev = frame["dead"]
+    assert today.data_mean_frame(3.7, True, width=256)["dead"] == 0.0

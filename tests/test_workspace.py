@@ -83,3 +83,41 @@ def test_trust_really_trusts(tmp_path):
     nbformat.write(nb, path)
     workspace.trust(path)
     assert NotebookNotary().check_signature(nbformat.read(path, as_version=4))
+
+
+def test_learner_copy_leaves_solution_results_out(tmp_path):
+    """A learner's copy shows no solution's results before the learner asks for them."""
+    nb = {"cells": [
+        {"cell_type": "code", "source": "%%solution ex-1\nprint(42)", "metadata": {},
+         "execution_count": 3, "outputs": [{"output_type": "stream", "name": "stdout", "text": "42\n"}]},
+        {"cell_type": "code", "source": ["x = 1\n"], "metadata": {}, "execution_count": 4,
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "kept\n"}]},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    src, dest = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    src.write_text(json.dumps(nb))
+    workspace.learner_copy(src, dest)
+    cells = json.loads(dest.read_text())["cells"]
+    assert cells[0]["outputs"] == [] and cells[0]["execution_count"] is None
+    assert cells[0]["source"] == "%%solution ex-1\nprint(42)"
+    assert cells[1]["outputs"][0]["text"] == "kept\n" and cells[1]["execution_count"] == 4
+
+
+def test_live_markdown_keeps_the_screen_edition():
+    text = ("Intro.\n\n```{only} html\nMove the slider.\n```\n\n"
+            "```{only} latex\nThe figure shows lr 1.\n```\n\n"
+            ":::{only} html\nColon fence.\n:::\n\nEnd {eval}`V[\"x\"]`.\n")
+    out = workspace.live_markdown(text)
+    assert "{only}" not in out and "The figure shows" not in out
+    assert "Move the slider." in out and "Colon fence." in out and out.endswith('End {eval}`V["x"]`.\n')
+    assert "\n\n\n" not in out
+
+
+def test_learner_copy_reads_like_the_screen(tmp_path):
+    src, dest = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+                     "source": ["A\n", "```{only} latex\n", "print\n", "```\n",
+                                "```{only} html\n", "screen\n", "```\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    src.write_text(json.dumps(nb))
+    workspace.learner_copy(src, dest)
+    assert json.loads(dest.read_text())["cells"][0]["source"] == "A\nscreen\n"

@@ -18,7 +18,10 @@ Chapter 3's experiments, so the chapter only calls and plots:
 - the explorer's pure computation (:func:`compute`; its figure is
   :func:`dying_relu.plots.draw_explorer`, the 2-D "microscope" :func:`dying_relu.plots.draw_microscope`);
 - the recovery experiments (:func:`kill_unit`, :func:`revival_experiment`,
-  :func:`recovery_by_optimizer`).
+  :func:`recovery_by_optimizer`, and :func:`revival_with_state`, where units die during a
+  momentum or Adam run whose state is carried on);
+- the stuck network's landscape: is the flat region of a fully dead layer a local minimum?
+  (:func:`stuck_networks`, :func:`optimal_constant_output`, :func:`dead_layer_exits`).
 
 BLAS threads: the chapter pins them once in its set-up cell (:func:`dying_relu.blas.pin_threads`).
 
@@ -37,6 +40,7 @@ import numpy as np
 
 from . import data as _data
 from . import diagnostics as _diag
+from . import losses as _losses
 from . import optim as _optim
 from . import seeding as _seeding
 from .diagnostics import born_dead_first_layer, dead_units
@@ -52,6 +56,7 @@ __all__ = [
     "born_dead_probability",
     "born_dead_reference",
     "compute",
+    "dead_layer_exits",
     "dead_recorder",
     "dead_units",
     "he_layers",
@@ -60,11 +65,14 @@ __all__ = [
     "layer_dead_fraction",
     "make_optimizer",
     "neuron_gradients",
+    "optimal_constant_output",
     "recovery_by_optimizer",
     "revival_experiment",
+    "revival_with_state",
     "revived",
     "single_neuron",
     "stack_dead_layers",
+    "stuck_networks",
     "sweep",
     "train_stack",
 ]
@@ -570,6 +578,256 @@ def recovery_by_optimizer(
                                                          else np.nan)
             r.setdefault("dead_bias_max", []).append(b_dead.max() if b_dead.size else np.nan)
     return {name: {k: np.array(v) for k, v in r.items()} for name, r in results.items()}
+
+
+def _dead_masks_plain(net: MLP, X: np.ndarray) -> list[np.ndarray]:
+    """:func:`dying_relu.diagnostics.dead_mask` for a plain ReLU :class:`~dying_relu.nn.MLP` (no
+    normalisation), computed directly from the weights: a few times faster, for per-step hooks,
+    and it leaves the layers' cached forward values alone."""
+    h, out = X, []
+    for layer in net.hidden:
+        z = h @ layer.W + layer.b
+        out.append(~np.any(z > 0, axis=0))
+        h = np.maximum(z, 0)
+    return out
+
+
+def _died_and_revived(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For dead masks over time ``(n_times, width)``: which units *died* (alive at some time, dead
+    at a later one) and which of those *revived* (alive again after such a death); ``(width,)``."""
+    alive = ~masks
+    seen_alive = np.maximum.accumulate(alive, axis=0)  # alive at this time or before
+    dead_after_alive = masks & np.vstack([np.zeros_like(alive[:1]), seen_alive[:-1]])
+    died = dead_after_alive.any(axis=0)
+    dead_seen = np.maximum.accumulate(dead_after_alive, axis=0)
+    back = alive & np.vstack([np.zeros_like(alive[:1]), dead_seen[:-1]])
+    return died, back.any(axis=0)
+
+
+def revival_with_state(
+    X: np.ndarray,
+    y: np.ndarray,
+    make: Callable[[], _optim.Optimizer],
+    *,
+    seeds: Sequence[int] = range(10),
+    sizes: Sequence[int] = (2, 32, 32, 3),
+    epochs: int = 20,
+    batch_size: int = 32,
+    zero_at_death: bool = False,
+    min_coast: int = 30,
+) -> dict[str, np.ndarray]:
+    """Units that die *during* a momentum or Adam run, the optimiser's state carried on: do they
+    come back? (Chapter 3, issue 12 item 6.)
+
+    :func:`recovery_by_optimizer` continues with a *fresh* optimiser, so a unit that is already dead
+    has no velocity. Here one optimiser (``make()``) trains the network from initialisation at a
+    learning rate high enough to kill units, and nothing is reset: a unit that dies keeps its
+    velocity (momentum) or its moment estimates (Adam), which go on moving it with zero gradient.
+    The dead masks of every hidden layer on ``X`` are recorded after every step.
+
+    With ``zero_at_death=True`` (the control) the optimiser state of a unit's incoming weights and
+    bias is zeroed at the step it dies (:meth:`~dying_relu.optim.Optimizer.reset_state`). While a
+    unit is dead its incoming parameters do not affect the loss, so until a unit revives the two
+    runs of a seed are the same network; the difference is what the carried state did.
+
+    Returns, with ``depth`` hidden layers:
+
+    - ``died``, ``revived``, ``dead_end``: ``(n_seeds, depth)`` counts of units that died during
+      the run (alive at some step, dead at a later one), of those that were alive again at a later
+      step ("carried back over the edge" or revived by their inputs), and of those dead at the end;
+    - ``coast``: for every first-layer unit that died for good at least ``min_coast`` steps before
+      the end, the distance its incoming weights and bias travelled after its death, over the
+      length of the step that killed it (``(n_units,)``; momentum with no gradient predicts
+      ``sum_k beta**k``, about ``beta / (1 - beta)``; 0 under ``zero_at_death``), with
+      ``coast_steps`` (steps from its death to the end) and ``coast_seed``;
+    - ``moved``: ``(n_seeds,)`` first-layer units dead for good whose parameters changed after
+      their death; ``accuracy``: ``(n_seeds,)`` training accuracy at the end; ``steps``: steps
+      per run.
+    """
+    depth = len(sizes) - 2
+    out = {k: np.zeros((len(seeds), depth), dtype=np.int64) for k in ("died", "revived", "dead_end")}
+    moved = np.zeros(len(seeds), dtype=np.int64)
+    accuracy = np.zeros(len(seeds))
+    coast, coast_steps, coast_seed = [], [], []
+    n_steps = 0
+    for s, seed in enumerate(seeds):
+        net = MLP(list(sizes), "relu", seed=seed)
+        opt = make()
+        masks = [_dead_masks_plain(net, X)]
+        theta = [np.vstack([net.layers[0].W, net.layers[0].b[None]]).copy()]
+
+        def hook(n: MLP, _: int, opt: _optim.Optimizer = opt, masks: list = masks,
+                 theta: list = theta) -> dict:
+            now = _dead_masks_plain(n, X)
+            if zero_at_death:
+                for layer, (m, before) in enumerate(zip(now, masks[-1], strict=True)):
+                    new = m & ~before
+                    if new.any():  # params() is [W0, b0, W1, b1, ...]
+                        opt.reset_state(2 * layer, (slice(None), new))
+                        opt.reset_state(2 * layer + 1, new)
+            masks.append(now)
+            theta.append(np.vstack([n.layers[0].W, n.layers[0].b[None]]).copy())
+            return {}
+
+        hist = fit(net, X, y, optimizer=opt, epochs=epochs, batch_size=batch_size, seed=seed,
+                   on_step=hook, on_divergence="stop")
+        accuracy[s] = hist.accuracy[-1]
+        n_steps = len(masks) - 1
+        for layer in range(depth):
+            m = np.array([mm[layer] for mm in masks])  # (steps + 1, width)
+            died, back = _died_and_revived(m)
+            out["died"][s, layer] = died.sum()
+            out["revived"][s, layer] = back.sum()
+            out["dead_end"][s, layer] = (died & m[-1]).sum()
+        m0 = np.array([mm[0] for mm in masks])
+        th = np.array(theta)  # (steps + 1, fan_in + 1, width)
+        for j in np.flatnonzero(m0[-1] & ~m0.all(axis=0)):  # dead at the end, alive once
+            t = int(np.flatnonzero(~m0[:, j])[-1]) + 1  # the step that killed it for good
+            kick = float(np.linalg.norm(th[t, :, j] - th[t - 1, :, j]))
+            travel = float(np.linalg.norm(th[-1, :, j] - th[t, :, j]))
+            moved[s] += travel > 0
+            if n_steps - t >= min_coast and kick > 0:
+                coast.append(travel / kick)
+                coast_steps.append(n_steps - t)
+                coast_seed.append(seed)
+    return {**out, "coast": np.array(coast), "coast_steps": np.array(coast_steps, dtype=np.int64),
+            "coast_seed": np.array(coast_seed, dtype=np.int64), "moved": moved,
+            "accuracy": accuracy, "steps": np.int64(n_steps)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The stuck network: a local minimum, a saddle, or a flat region with exits?
+# ---------------------------------------------------------------------------------------------
+
+
+def stuck_networks(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    seeds: Sequence[int] = range(8),
+    sizes: Sequence[int] = (2, 32, 32, 3),
+    lr: float = 3.0,
+    epochs: int = 30,
+    batch_size: int = 32,
+) -> dict[int, MLP]:
+    """The networks of a too-high-learning-rate SGD run whose last hidden layer ends all dead.
+
+    Trains one ReLU network per seed exactly as :func:`sweep` does for ``param="lr"`` (zero biases,
+    SGD at ``lr``, mini-batches shuffled by the seed), and returns ``{seed: net}`` for those whose
+    last hidden layer is dead on every example of ``X``: stuck on the plateau of Chapter 3.
+    """
+    out = {}
+    for seed in seeds:
+        net = MLP(list(sizes), "relu", bias=[0.0] * (len(sizes) - 1), seed=seed)
+        fit(net, X, y, optimizer=_optim.SGD(lr), epochs=epochs, batch_size=batch_size, seed=seed,
+            on_divergence="stop")
+        if _diag.dead_fraction(net, X)[-1] == 1.0:
+            out[int(seed)] = net
+    return out
+
+
+def optimal_constant_output(net: MLP, X: np.ndarray, y: np.ndarray) -> float:
+    """Set the output bias of a network whose output is constant on ``X`` to the best constant
+    (cross-entropy: logits ``log`` of the class frequencies); returns the loss there (nats).
+
+    A network with a fully dead hidden layer outputs the same logits for every example; only the
+    output bias still gets a gradient, and its optimum is the log of the class frequencies (loss:
+    the entropy of the labels, ``ln 3`` for three balanced classes). Raises ``ValueError`` if the
+    output is not constant on ``X``.
+    """
+    out = net.forward(X)
+    if np.ptp(out, axis=0).max() > 0:
+        raise ValueError("The network's output is not constant on X: no hidden layer is all dead.")
+    k = out.shape[1]
+    freq = np.bincount(np.asarray(y, dtype=np.int64), minlength=k) / len(y)
+    target = np.log(np.maximum(freq, 1e-300))
+    net.layers[-1].b += target - target.mean() - (out[0] - out[0].mean())
+    return float(evaluate(net, X, y)[0])
+
+
+def dead_layer_exits(
+    net: MLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    layer: int,
+    *,
+    s: Sequence[float] = tuple(np.linspace(0.0, 3.0, 13)),
+    out_steps: Sequence[float] = tuple(np.geomspace(1e-8, 30.0, 40)),
+    revive_at: float = 2.0,
+) -> dict[str, np.ndarray | float]:
+    """The loss around a network whose hidden layer ``layer`` is dead on every example of ``X``.
+
+    Works on a copy: the output bias is first set to its optimum (:func:`optimal_constant_output`),
+    which makes the point stationary. Then, for every unit ``j`` of the dead layer, with margin
+    ``m_j = -max_x z_j`` (how far its bias is from the edge):
+
+    - ``bias_curve`` ``(n_units, len(s))``: loss change when its bias is raised by ``s * m_j``, the
+      outgoing weights as they are (``s <= 1``: still dead, so exactly 0; ``s > 1``: the unit is
+      active on some examples and the loss moves, up or down);
+    - an *exit path* of three legs: (1) its outgoing weights to zero, (2) its bias raised by
+      ``revive_at * m_j`` (alive on some examples, but with zero outgoing weights the output is
+      unchanged), (3) its outgoing weights along minus their gradient, ``t`` in ``out_steps``
+      (a line search; the loss is convex in ``t``, and its best ``t`` can be tiny when the revived
+      unit's gradient is small, hence steps from 1e-8). ``exit_rise`` ``(n_units,)``: largest
+      loss change on legs 1-2 and leg 3 up to its best ``t`` (0 means the path never climbs);
+      ``exit_drop``: the best loss on leg 3 minus the plateau's (negative: the exit leads down);
+      ``exit_curve`` ``(n_units, len(out_steps))``: the loss change along leg 3 (``out_steps``:
+      the lengths ``t`` of the outgoing weights).
+
+    Also returned: ``loss`` (the plateau's, nats), ``grad_hidden`` (largest ``|gradient|`` of any
+    parameter but the output bias: exactly 0 on a dead layer's plateau), ``grad_out_bias`` (norm of
+    the output bias's gradient at the optimum), ``margin`` ``(n_units,)`` and ``s``.
+    """
+    work = net.copy()
+    Z = work.pre_activations(X)[layer]
+    if np.any(Z > 0):
+        raise ValueError(f"Hidden layer {layer} is not dead on every example of X.")
+    optimal_constant_output(work, X, y)
+    work.loss_and_grad(X, y)
+    grads = work.grads()
+    grad_hidden = max(float(np.abs(g).max()) for g in grads[:-1])
+    grad_out_bias = float(np.linalg.norm(grads[-1]))
+    lay, nxt = work.layers[layer], work.layers[layer + 1]
+    h_in = np.asarray(X, float) if layer == 0 else work.hidden_outputs(X)[layer - 1]
+    tail = work.layers[layer + 1:]
+    loss_fn = _losses.get("cross_entropy")
+    width = lay.W.shape[1]
+
+    def loss_with(j: int, bias: float) -> float:
+        """The loss with unit ``j`` at bias ``bias`` (only its column of the layer can be nonzero)."""
+        h = np.zeros((len(h_in), width))
+        h[:, j] = np.maximum(h_in @ lay.W[:, j] + bias, 0.0)
+        for t in tail:
+            h = t.forward(h)
+        return float(loss_fn(h, y)[0])
+
+    base = loss_with(0, float(lay.b[0]))  # every unit dead: the plateau's loss
+    margin = -Z.max(axis=0)
+    s = np.asarray(s, dtype=float)
+    bias_curve = np.zeros((width, len(s)))
+    rise, drop = np.zeros(width), np.zeros(width)
+    exit_curve = np.zeros((width, len(out_steps)))
+    for j in range(width):
+        b0, w_out = float(lay.b[j]), nxt.W[j].copy()
+        bias_curve[j] = [loss_with(j, b0 + sk * margin[j]) - base for sk in s]
+        nxt.W[j] = 0.0
+        legs = [loss_with(j, b0) - base, loss_with(j, b0 + revive_at * margin[j]) - base]
+        lay.b[j] = b0 + revive_at * margin[j]
+        work.loss_and_grad(X, y)
+        g = nxt.dW[j].copy()
+        direction = -g / max(float(np.linalg.norm(g)), 1e-300)
+        leg3 = []
+        for t in out_steps:
+            nxt.W[j] = t * direction
+            leg3.append(loss_with(j, lay.b[j]) - base)
+        exit_curve[j] = leg3
+        best = int(np.argmin(leg3))
+        rise[j] = max(max(legs), max(leg3[: best + 1]), 0.0)
+        drop[j] = leg3[best]
+        lay.b[j], nxt.W[j] = b0, w_out
+    return {"loss": base, "grad_hidden": grad_hidden, "grad_out_bias": grad_out_bias,
+            "margin": margin, "s": s, "bias_curve": bias_curve, "exit_rise": rise,
+            "exit_drop": drop, "exit_curve": exit_curve, "out_steps": np.asarray(out_steps, float)}
 
 
 # ---------------------------------------------------------------------------------------------

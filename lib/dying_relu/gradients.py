@@ -20,7 +20,12 @@ Theory (infinitely wide layers, zero biases, weights ``N(0, s / fan_in)``)
 
 Explorer
     :func:`compute` is the pure function behind Chapter 2's explorer: depth, activation and weight
-    scale in, per-layer gradient statistics of a fresh network on the digits data out.
+    scale in (values, any depth >= 1 and any scale > 0), per-layer gradient statistics of a fresh
+    network on the digits data out. :func:`explorer_data` runs it for the explorer's three
+    activations at one setting and caches the result, so that a frame and its alt text (and a live
+    redraw) compute each setting once. :data:`EXPLORER_DEPTHS` / :data:`EXPLORER_SCALES` are the
+    book's precomputed frames, :data:`EXPLORER_DEPTH_RANGE` / :data:`EXPLORER_SCALE_RANGE` the
+    range of the live sliders.
 
 Conventions: a network with ``depth`` hidden layers has ``depth + 1`` layers (the last is the linear
 output layer); every per-layer array of a :class:`LayerStats` has shape ``(depth + 1,)``, index 0 =
@@ -42,9 +47,15 @@ from . import losses as _losses
 from .nn import MLP
 
 __all__ = [
+    "EXPLORER_ACTIVATIONS",
+    "EXPLORER_DEPTHS",
+    "EXPLORER_DEPTH_RANGE",
+    "EXPLORER_SCALES",
+    "EXPLORER_SCALE_RANGE",
     "LayerStats",
     "backward_gain",
     "compute",
+    "explorer_data",
     "gaussian_expectation",
     "layer_stats",
     "local_derivatives",
@@ -349,6 +360,28 @@ def backward_gain(
 # ---------------------------------------------------------------------------------------------
 
 
+#: The explorer's activations, drawn side by side.
+EXPLORER_ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu")
+#: The depths and weight scales of the book's precomputed frames.
+EXPLORER_DEPTHS: tuple[int, ...] = (5, 10, 15, 20)
+EXPLORER_SCALES: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+#: The live sliders' ranges (JupyterLab): any depth and any scale in these (inclusive).
+EXPLORER_DEPTH_RANGE: tuple[int, int] = (1, 30)
+EXPLORER_SCALE_RANGE: tuple[float, float] = (0.25, 16.0)
+
+
+def _check_setting(depth: float, init_scale: float) -> None:
+    if isinstance(depth, bool) or not isinstance(depth, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(depth) or int(depth) != depth or depth < 1:
+        raise ValueError(f"depth must be a positive integer, got {depth!r}.")
+    if isinstance(init_scale, bool) or not isinstance(init_scale, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(init_scale) or init_scale <= 0:
+        raise ValueError(
+            f"init_scale is s in Var[W] = s / fan_in: a finite number > 0, got {init_scale!r} "
+            "(2 = He, 1 = LeCun)."
+        )
+
+
 @functools.lru_cache(maxsize=1)
 def _digits_batch(n: int) -> tuple[np.ndarray, np.ndarray]:
     split = _data.digits()
@@ -379,8 +412,7 @@ def compute(
         ``preact_sq``, ``zero_grad_fraction``, ``small_grad_fraction`` (arrays of shape
         ``(depth + 1,)``) and ``ratio`` (``||dW_1|| / ||dW_out||``, a float).
     """
-    if int(depth) != depth or depth < 1:
-        raise ValueError(f"depth must be a positive integer, got {depth}.")
+    _check_setting(depth, init_scale)
     X, y = _digits_batch(int(n_examples))
     net = MLP([X.shape[1]] + [int(width)] * int(depth) + [10], activation, init=float(init_scale),
               seed=seed)
@@ -395,3 +427,29 @@ def compute(
         "small_grad_fraction": st.small_grad_fraction,
         "ratio": st.ratio(),
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _explorer_cached(depth: int, init_scale: float) -> dict[str, dict[str, np.ndarray | float]]:
+    out = {}
+    for act in EXPLORER_ACTIVATIONS:
+        res = compute(depth, act, init_scale)
+        for value in res.values():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+        out[act] = res
+    return out
+
+
+def explorer_data(depth: int, init_scale: float) -> dict[str, dict[str, np.ndarray | float]]:
+    """:func:`compute` for each of :data:`EXPLORER_ACTIVATIONS` at one setting (Chapter 2's explorer).
+
+    Takes values, not positions: any whole ``depth >= 1`` and any ``init_scale > 0`` (the live
+    sliders offer :data:`EXPLORER_DEPTH_RANGE` and :data:`EXPLORER_SCALE_RANGE`). Cached by
+    setting, so drawing a frame and describing it compute it once; the arrays are read-only.
+
+    Returns:
+        ``{activation: compute(depth, activation, init_scale)}``.
+    """
+    _check_setting(depth, init_scale)
+    return {act: dict(res) for act, res in _explorer_cached(int(depth), float(init_scale)).items()}

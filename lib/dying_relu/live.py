@@ -13,7 +13,10 @@ the prose asks the kernel for it with MyST's ``{eval}`` role, in the same ``KEY:
 ``V["KEY:FORMAT"]`` returns a :class:`Text` whose ``text/plain`` is the formatted number without
 quotes, so both renderers show ``4.2%``. The book evaluates it while it executes the notebook; in
 JupyterLab jupyterlab-myst evaluates it in the learner's kernel when the markdown cell is run
-(Run All runs it after the code above it), so the number is the learner's own.
+(Run All runs it after the code above it), so the number is the learner's own. Live, a value not
+glued yet in the kernel (a markdown cell run before the code above it, or a number that a waiting
+solution computes) reads :data:`PLACEHOLDER` instead of raising; in the book and nbval a missing
+value is an error.
 
 **Solutions.** A solution's code cell starts with the cell magic ``%%solution LABEL``. Where the
 notebook is executed to be checked or published (the book build, nbval, ``make notebook``) the cell
@@ -47,6 +50,8 @@ __all__ = [
 
 #: The value of the environment variable that decides, when set, whether solutions wait.
 LIVE_ENV = "DYING_RELU_LIVE"
+#: What ``V["KEY..."]`` shows live for a value not computed yet in this kernel.
+PLACEHOLDER = "[not computed yet: run the code above]"
 
 
 class SolutionError(RuntimeError):
@@ -103,6 +108,12 @@ class Values(MutableMapping):
 
     def __getitem__(self, key: str) -> Text:
         name, spec = self._split(key)
+        if name not in self._data and is_live():
+            # A learner's markdown cell rendered before the code that computes its number (or
+            # inside a solution not asked for yet): a placeholder that reads as part of the text,
+            # not a KeyError. Where the notebook is executed to be published, a missing value
+            # is a mistake and fails (below).
+            return Text(PLACEHOLDER)
         if name not in self._data:
             known = ", ".join(sorted(self._data)) or "none yet"
             raise KeyError(

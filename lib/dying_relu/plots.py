@@ -7,10 +7,15 @@ once per notebook; use :func:`style` for the keyword arguments of a named series
 Chapter figures (course tooling: these may use the chapters' experiment modules, never the other
 way round; see the layering in README.md):
 
+- Chapter 2: :func:`draw_gradient_explorer` and :func:`describe_gradient_explorer` (the frame of
+  the chapter's explorer and its alt text, from :func:`dying_relu.gradients.explorer_data`; any
+  depth and weight scale, for the live sliders too).
 - Chapter 3: :func:`draw_microscope` (each first-layer unit's active half-plane over 2-D data) and
   :func:`draw_explorer` (the frame of the chapter's explorer, from :func:`dying_relu.dying.compute`).
 - Chapter 4: :func:`fix_style` and :func:`fix_hatch`, the line and bar styles of the fixes of
   :data:`dying_relu.fixes.FIXES`.
+- Chapter 5: :func:`draw_data_mean` (the frame of the chapter's explorer, from
+  :func:`dying_relu.today.data_mean_frame`).
 """
 
 from __future__ import annotations
@@ -18,13 +23,17 @@ from __future__ import annotations
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 
 from .diagnostics import dead_units
 
 __all__ = [
     "OKABE_ITO",
     "SERIES",
+    "draw_data_mean",
+    "describe_gradient_explorer",
     "draw_explorer",
+    "draw_gradient_explorer",
     "draw_microscope",
     "figure_bundle",
     "figure_to_png",
@@ -130,6 +139,77 @@ def figure_to_png(fig: plt.Figure, dpi: int = 100) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
+# Chapter 2: the gradient-profile explorer
+# ---------------------------------------------------------------------------------------------
+
+_ACT_NAME = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
+
+
+def draw_gradient_explorer(depth: int, scale: float) -> plt.Figure:
+    """Chapter 2's explorer frame: ``||dL/dW_l||`` of every layer at initialisation, log scale,
+    for sigmoid, tanh and ReLU side by side (:func:`dying_relu.gradients.explorer_data`).
+
+    Any whole ``depth >= 1`` and any ``scale > 0`` (``Var[W] = scale / fan_in``): the axes grow
+    with the data, and every frame of the book's grid (up to 20 layers, norms within 1e-16 to
+    1e4) gets the same axes so that the slider compares like with like.
+    """
+    from .gradients import explorer_data  # tooling may use the experiments
+
+    data = explorer_data(depth, scale)
+    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    for act, res in data.items():
+        ax.semilogy(res["layer"], res["grad_norm"],
+                    label=f"{_ACT_NAME.get(act, act)}: first/last {res['ratio']:.0e}",
+                    **style(act, markers=True))
+    norms = np.concatenate([res["grad_norm"] for res in data.values()])
+    norms = norms[np.isfinite(norms) & (norms > 0)]
+    low, high = (norms.min(), norms.max()) if norms.size else (1.0, 1.0)
+    top = max(int(depth) + 1, 21)
+    ax.set(
+        ylim=(min(1e-16, low / 3), max(1e4, high * 3)),
+        xlim=(0.5, top + 0.5),
+        xticks=[1, *range(5, top + 1, 5)],
+        xlabel="layer (1 = next to the input)",
+        ylabel=r"$\|\partial L / \partial W_l\|$",
+        title=f"depth {int(depth)}, Var[W] = {scale:.3g} / fan_in",
+    )
+    # powers of ten as plain text (10⁻¹⁶), no minor ticks: mathtext tick labels were most of the
+    # cost of a live redraw
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_power_of_ten))
+    ax.yaxis.set_minor_locator(ticker.NullLocator())
+    ax.legend(loc="lower right", fontsize=9)
+    return fig
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789",
+                             "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _power_of_ten(value: float, _pos: object = None) -> str:
+    """``10⁻¹⁶`` for an exact power of ten, "" otherwise (a tick label without mathtext)."""
+    if not value > 0:
+        return ""
+    exponent = round(float(np.log10(value)))
+    if abs(np.log10(value) - exponent) > 1e-9:
+        return ""
+    return f"10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def describe_gradient_explorer(depth: int, scale: float) -> str:
+    """The alt text of :func:`draw_gradient_explorer`'s frame: what it shows, with each
+    activation's first-layer / last-layer ratio (computed once: the data are cached)."""
+    from .gradients import explorer_data
+
+    data = explorer_data(depth, scale)
+    ratios = ", ".join(f"{_ACT_NAME.get(a, a)} {r['ratio']:.2g}" for a, r in data.items())
+    return (
+        f"Gradient norm of every layer at initialisation, log scale, for {int(depth)} hidden layers "
+        f"and Var[W] = {scale:.3g} / fan_in, sigmoid, tanh and ReLU side by side. First-layer / "
+        f"last-layer ratio (below 1: smaller towards the input): {ratios}."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Chapter 3: the microscope and the explorer's frame
 # ---------------------------------------------------------------------------------------------
 
@@ -194,6 +274,7 @@ def draw_microscope(
     width = W.shape[1]
     alive_style = style("relu")
     dead_style = {"color": OKABE_ITO["vermillion"], "linestyle": "--"}
+    arrows: list[tuple[float, float, float, float, str]] = []  # x, y, dx, dy, colour
     for j in range(width):
         w, c = W[:, j], b[j]
         norm = np.linalg.norm(w)
@@ -210,8 +291,11 @@ def draw_microscope(
         ax.plot(ends[:, 0], ends[:, 1], lw=1.5 if dead[j] else 1.0, zorder=2, **st)
         # an arrow into the active side, at a different place along each line
         q = p0 + (seg[0] + (0.15 + 0.7 * (j + 0.5) / width) * (seg[1] - seg[0])) * d
-        ax.annotate("", xy=q + arrow * lim * w / norm, xytext=q, zorder=3,
-                    arrowprops={"arrowstyle": "->", "color": st["color"], "lw": 1.2})
+        arrows.append((*q, *(arrow * lim * w / norm), st["color"]))
+    if arrows:  # one artist for all arrows: much cheaper to draw than one annotation each
+        qx, qy, dx, dy, colors = zip(*arrows, strict=True)
+        ax.quiver(qx, qy, dx, dy, color=colors, angles="xy", scale_units="xy", scale=1,
+                  width=0.008, headwidth=4, headlength=4.5, headaxislength=4, zorder=3)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -243,13 +327,38 @@ def draw_explorer(result: dict, figsize: tuple[float, float] = (8.4, 3.5)) -> pl
     ax2.set_ylabel("fraction")
     ax2.set_title(f"SGD lr = {result['lr']:g}, initial bias = {result['bias']:g}", fontsize=10)
     ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
-    fig.tight_layout()
+    # a fixed layout (tight_layout costs a layout pass per frame; the live explorer redraws often)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.9, wspace=0.3)
     return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Chapter 4: styles of the fixes
 # ---------------------------------------------------------------------------------------------
+
+
+def draw_data_mean(frame: dict, title: str, figsize: tuple[float, float] = (6.4, 3.2)) -> plt.Figure:
+    """Chapter 5's explorer frame: how often each unit of a layer is active, as a histogram.
+
+    Args:
+        frame: :func:`dying_relu.today.data_mean_frame`'s result; ``frame["active"]`` ``(width,)``
+            holds each unit's share of examples with ``z > 0``.
+        title: the axes title (the setting shown).
+
+    Units active on no example (dead) and on every example (linear) get their own bars at the two
+    ends; the others are binned in steps of 5% of the examples.
+    """
+    active = np.asarray(frame["active"])
+    fig, ax = plt.subplots(figsize=figsize)
+    inner = active[(active > 0) & (active < 1)]
+    ax.hist(inner, bins=np.linspace(0, 1, 21), color=OKABE_ITO["sky_blue"], label="active on some examples")
+    ax.bar([-0.04], [np.sum(active == 0)], 0.04, color=OKABE_ITO["vermillion"], hatch="///",
+           label="dead (active on none)")
+    ax.bar([1.04], [np.sum(active == 1)], 0.04, color=OKABE_ITO["black"], label="active on all (linear)")
+    ax.set(xlim=(-0.1, 1.1), ylim=(0, 560 * active.size / 1024), ylabel="units", title=title,
+           xlabel="share of examples on which a unit is active")
+    ax.legend(fontsize=8, loc="upper center")
+    return fig
 
 
 def _fix_key(key_or_label: str) -> str:

@@ -10,8 +10,10 @@ Introduced in Chapter 1 ("ReLU: fast and cheap"). Three measurements, each a fun
   than tanh" experiment of Krizhevsky et al. (2012): the same MLP and data with different
   activations, each with its best learning rate from a small grid, over several seeds.
 
-:func:`compute` is the pure function behind the chapter's explorer (activation x learning rate ->
-training curve); it only reads a finished :class:`RaceResult`, so every frame costs nothing.
+:func:`compute` is the function behind the chapter's explorer (activation x learning rate ->
+training curves): a cell of a finished :class:`RaceResult` costs nothing, and any other learning
+rate is trained on demand exactly as the race trained its grid (:meth:`RaceResult.train`), which
+is what the live explorer does.
 :func:`zero_fraction` measures ReLU's sparsity (exact zeros) in a network.
 
 Timings are medians over rounds; ratios are taken within a round (see :mod:`dying_relu.bench`).
@@ -37,6 +39,7 @@ __all__ = [
     "MODERN_ACTIVATIONS",
     "ActivationCosts",
     "RaceResult",
+    "RaceSetup",
     "StepBreakdown",
     "activation_costs",
     "compute",
@@ -209,6 +212,11 @@ class StepBreakdown:
     shared machine other programs only ever add time to it (a stalled thread can make one round
     several times slower), so the minimum is the stable estimate of what the work itself costs.
 
+    Shares are *not* ratios of those minima (the fastest step and the fastest matrix products may
+    come from different moments of a busy machine): each is the median over rounds of the part's
+    time divided by the step's time in the same round, where the step and its parts ran back to
+    back.
+
     Attributes:
         activation: the hidden layers' activation.
         step: the whole step (forward + loss + backward + SGD update).
@@ -216,6 +224,9 @@ class StepBreakdown:
         matmuls: every matrix product (forward ``x @ W``; backward ``x.T @ dz`` and ``dz @ W.T``).
         step_median: the median round of the step, for comparison with ``step``.
         rounds: how many rounds were timed.
+        activation_share: fraction of the step spent in the activations (median of the
+            within-round ratios).
+        matmul_share: fraction of the step spent in the matrix products (the same way).
     """
 
     activation: str
@@ -224,16 +235,8 @@ class StepBreakdown:
     matmuls: float
     step_median: float
     rounds: int
-
-    @property
-    def activation_share(self) -> float:
-        """Fraction of the step spent in the activations."""
-        return self.activations / self.step
-
-    @property
-    def matmul_share(self) -> float:
-        """Fraction of the step spent in the matrix products."""
-        return self.matmuls / self.step
+    activation_share: float
+    matmul_share: float
 
     @property
     def other_share(self) -> float:
@@ -259,8 +262,9 @@ def step_time_breakdown(
     For each activation, a network of the given sizes is trained on random data; three callables
     are timed interleaved (round by round, all activations in every round): the whole step
     (:func:`make_step`), the activation forward and backward calls of every hidden layer on that
-    layer's own arrays, and the step's matrix products. Each is summarised by its fastest round
-    (see :class:`StepBreakdown`); the parts need not add up to exactly the step.
+    layer's own arrays, and the step's matrix products. Times are the fastest round, shares the
+    median of the within-round ratios to the step (see :class:`StepBreakdown`); the parts need not
+    add up to exactly the step.
 
     Args:
         sizes: layer widths, input to output.  batch: examples per step.
@@ -304,13 +308,17 @@ def step_time_breakdown(
     res = _bench.compare(funcs, rounds=rounds, warmup=2)
     out: dict[str, StepBreakdown] = {}
     for name in activations:
+        step_s = res[f"{name}/step"].seconds
+        acts_s, mm_s = res[f"{name}/activations"].seconds, res[f"{name}/matmuls"].seconds
         out[name] = StepBreakdown(
             activation=name,
-            step=float(res[f"{name}/step"].seconds.min()),
-            activations=float(res[f"{name}/activations"].seconds.min()),
-            matmuls=float(res[f"{name}/matmuls"].seconds.min()),
+            step=float(step_s.min()),
+            activations=float(acts_s.min()),
+            matmuls=float(mm_s.min()),
             step_median=res[f"{name}/step"].median,
             rounds=rounds,
+            activation_share=float(np.median(acts_s / step_s)),
+            matmul_share=float(np.median(mm_s / step_s)),
         )
     return out
 
@@ -346,6 +354,48 @@ def race_data(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+@dataclass(frozen=True)
+class RaceSetup:
+    """What a race trained on and how: enough to train one more cell of its grid the same way.
+
+    Attributes:
+        X, y: the data.  hidden: hidden-layer widths.  batch_size: examples per step.
+        momentum: heavy-ball momentum (0: plain SGD).  dtype: the networks' dtype.
+        init: the weight initialiser given to every network (``None``: each activation's usual).
+        stop_at_target: whether runs ended at the target.
+    """
+
+    X: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    hidden: tuple[int, ...]
+    batch_size: int
+    momentum: float
+    dtype: np.dtype
+    init: str | float | None
+    stop_at_target: bool
+
+
+def _train_runs(setup: RaceSetup, activation: str, lr: float, seeds: Sequence[int], epochs: int,
+                target: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every seed of one (activation, lr) cell: training error and seconds per epoch.
+
+    Returns two arrays of shape ``(len(seeds), epochs + 1)`` (NaN after a run stopped).
+    """
+    sizes = (setup.X.shape[1], *setup.hidden, int(np.max(setup.y)) + 1)
+    error = np.full((len(seeds), epochs + 1), np.nan)
+    times = np.full((len(seeds), epochs + 1), np.nan)
+    for i, s in enumerate(seeds):
+        net = MLP(sizes, activation, seed=s, dtype=setup.dtype, init=setup.init)
+        opt = Momentum(lr, setup.momentum) if setup.momentum else SGD(lr)
+        hist = fit(net, setup.X, setup.y, optimizer=opt, epochs=epochs, batch_size=setup.batch_size,
+                   seed=s, on_divergence="stop",
+                   stop_at_error=target if setup.stop_at_target else None)
+        acc = np.array([np.nan if v is None else v for v in hist.accuracy], dtype=float)
+        error[i, : len(acc)] = 1 - acc
+        times[i, : len(hist.epoch_time)] = hist.epoch_time
+    return error, times
+
+
 @dataclass
 class RaceResult:
     """Everything the race measured.
@@ -360,6 +410,10 @@ class RaceResult:
             (0 at index 0; NaN after a run stopped).
         best_lr: activation -> the learning rate with the fewest median epochs to the target.
         sizes, optimizer, init: the network, optimiser and weight initialisation (for the record).
+        setup: how the runs were trained (:class:`RaceSetup`), so that :meth:`train` can add a
+            cell off the grid the same way; ``None`` for a race put together by hand.
+        added: the cells :meth:`train` added (also in ``error`` and ``epoch_time``; ``lrs``
+            and ``best_lr`` stay those of the grid).
     """
 
     activations: tuple[str, ...]
@@ -373,6 +427,34 @@ class RaceResult:
     optimizer: str
     init: str
     best_lr: dict[str, float] = field(default_factory=dict)
+    setup: RaceSetup | None = field(default=None, repr=False)
+    added: list[tuple[str, float]] = field(default_factory=list)
+
+    def train(self, activation: str, lr: float) -> tuple[np.ndarray, np.ndarray]:
+        """Train one more cell, ``activation`` at ``lr``, exactly as the race trained its grid.
+
+        Same data, network, optimiser, seeds, epochs and target; the curves are stored in
+        ``error`` and ``epoch_time`` (so every method reads them like a grid cell) and the cell
+        is listed in ``added``. A cell that is already there is returned as it is.
+
+        Raises:
+            ValueError: for a race without a :attr:`setup`, an unknown activation or a learning
+                rate that is not a positive number.
+        """
+        key = (activation, float(lr))
+        if key in self.error:
+            return self.error[key], self.epoch_time[key]
+        if self.setup is None:
+            raise ValueError("This race was put together by hand (no setup): it can only show "
+                             f"its own cells, activations {self.activations}, lrs {self.lrs}.")
+        if not (np.isfinite(lr) and lr > 0):
+            raise ValueError(f"The learning rate must be a positive number, got {lr!r}.")
+        _act.get(activation)  # an unknown name fails here, with the list of known ones
+        error, times = _train_runs(self.setup, activation, float(lr), self.seeds, self.epochs,
+                                   self.target)
+        self.error[key], self.epoch_time[key] = error, times
+        self.added.append(key)
+        return error, times
 
     def epochs_to_target(
         self, activation: str, lr: float | None = None, target: float | None = None
@@ -488,24 +570,19 @@ def convergence_race(
         raise ValueError(f"target is a training error in [0, 1), got {target}.")
     if X is None or y is None:
         X, y = race_data()
-    sizes = (X.shape[1], *hidden, int(np.max(y)) + 1)
-    runs = [(a, lr, s) for a in activations for lr in lrs for s in seeds]
-    error = {(a, lr): np.full((len(seeds), epochs + 1), np.nan) for a in activations for lr in lrs}
-    times = {(a, lr): np.full((len(seeds), epochs + 1), np.nan) for a in activations for lr in lrs}
+    setup = RaceSetup(X, y, tuple(int(h) for h in hidden), int(batch_size), float(momentum),
+                      np.dtype(dtype), init, bool(stop_at_target))
+    sizes = (X.shape[1], *setup.hidden, int(np.max(y)) + 1)
+    cells = [(a, lr) for a in activations for lr in lrs]
+    error, times = {}, {}
     wrap = progress or (lambda it, **kw: it)
-    for a, lr, s in wrap(runs, desc="race"):
-        net = MLP(sizes, a, seed=s, dtype=dtype, init=init)
-        opt = Momentum(lr, momentum) if momentum else SGD(lr)
-        hist = fit(net, X, y, optimizer=opt, epochs=epochs, batch_size=batch_size, seed=s,
-                   on_divergence="stop", stop_at_error=target if stop_at_target else None)
-        i = list(seeds).index(s)
-        acc = np.array([np.nan if v is None else v for v in hist.accuracy], dtype=float)
-        error[(a, lr)][i, : len(acc)] = 1 - acc
-        times[(a, lr)][i, : len(hist.epoch_time)] = hist.epoch_time
+    for a, lr in wrap(cells, desc="race"):
+        error[(a, float(lr))], times[(a, float(lr))] = _train_runs(setup, a, float(lr), seeds,
+                                                                   epochs, target)
     opt_name = f"SGD + momentum {momentum:g}" if momentum else "SGD"
     res = RaceResult(tuple(activations), tuple(float(v) for v in lrs), tuple(seeds), float(target),
                      int(epochs), error, times, sizes, opt_name,
-                     "usual per activation" if init is None else str(init))
+                     "usual per activation" if init is None else str(init), setup=setup)
     for a in activations:
         res.best_lr[a] = min(res.lrs, key=lambda lr, a=a: _median_epochs(res, a, lr))
     return res
@@ -514,7 +591,11 @@ def convergence_race(
 def compute(race: RaceResult, activation: str, lr: float) -> dict[str, object]:
     """The explorer's data for one frame: the training-error curves of one activation at one lr.
 
-    Pure and cheap (it only reads ``race``). Returns a dict with
+    ``lr`` may be any positive learning rate: a cell of the race's grid is only read (free), any
+    other is trained first with :meth:`RaceResult.train`, exactly as the race trained its grid
+    (every seed, up to ``race.epochs`` epochs: from a fraction of a second for a run that reaches
+    the target in a few epochs to seconds for one that never does), and kept for the next call.
+    Returns a dict with
 
     - ``epochs``: shape ``(epochs + 1,)``, 0 .. epochs;
     - ``curves``: ``(n_seeds, epochs + 1)`` training error, NaN after a run stopped;
@@ -522,11 +603,20 @@ def compute(race: RaceResult, activation: str, lr: float) -> dict[str, object]:
     - ``diverged``: ``(n_seeds,)`` bool, runs whose loss blew up (their curve stops early without
       reaching the target);
     - ``reference``: ReLU's curves at its best lr (the first activation's if there is no ReLU),
-      ``reference_label``, ``best_lr`` (this activation's) and ``target``.
+      ``reference_label``, ``best_lr`` (this activation's; ``nan`` for one the race did not
+      tune), ``target`` and ``computed`` (True if this call trained the cell).
+
+    Raises:
+        KeyError: the race was put together by hand and has no run for this setting.
+        ValueError: a learning rate that is not a positive number, an unknown activation.
     """
-    if (activation, lr) not in race.error:
-        raise KeyError(f"The race has no run for {activation!r} at lr={lr:g}; "
-                       f"activations {race.activations}, lrs {race.lrs}.")
+    lr = float(lr)
+    computed = (activation, lr) not in race.error
+    if computed:
+        if race.setup is None:
+            raise KeyError(f"The race has no run for {activation!r} at lr={lr:g} and cannot train "
+                           f"one (no setup); activations {race.activations}, lrs {race.lrs}.")
+        race.train(activation, lr)
     curves = race.error[(activation, lr)]
     ep = race.epochs_to_target(activation, lr)
     last = np.array([np.flatnonzero(np.isfinite(row))[-1] for row in curves])
@@ -538,6 +628,7 @@ def compute(race: RaceResult, activation: str, lr: float) -> dict[str, object]:
         "diverged": ~np.isfinite(ep) & (last < race.epochs),
         "reference": race.error[(ref_act, race.best_lr[ref_act])],
         "reference_label": f"{ref_act}, lr {race.best_lr[ref_act]:g} (its best)",
-        "best_lr": race.best_lr[activation],
+        "best_lr": race.best_lr.get(activation, float("nan")),
         "target": race.target,
+        "computed": computed,
     }

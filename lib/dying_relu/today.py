@@ -7,6 +7,14 @@ Each function is one experiment of the chapter, small enough to run in seconds o
   and count, over the whole training set, the hidden units that are never positive and those that
   are *effectively dead* (``|f'(z)|`` below a thousandth of the steepest slope on every example,
   :func:`dying_relu.diagnostics.effectively_dead_mask`).
+- :func:`born_dead_nets`: deep, narrow He-initialised ReLU nets at initialisation, each built
+  twice from the same weights, plain and with identity paths (``MLP(..., residual=True)``): how
+  many have a dead layer, and how many compute a constant (Chapter 3's "born dead").
+- :func:`arch_run` / :data:`ARCHITECTURES`: Chapter 4's killing settings trained with batch
+  normalisation, layer normalisation or identity paths (same data, budget and initial weights).
+- :func:`norm_dead_unit`: what batch and layer normalisation do to a unit whose pre-activation
+  is negative on every example, and to a shift shared by all the units of a layer.
+- :func:`rate_interval`: Wilson's 95% interval for a rate ``k / n``.
 - :func:`data_mean_dead`: inputs whose mean is large compared with their spread kill
   He-initialised units at initialisation, before any training (and centring revives them).
 - :func:`plasticity_run`: a sequence of permuted-digits tasks (Dohare et al. 2024) trained one
@@ -37,25 +45,33 @@ from . import init as _init
 from . import redo as _redo
 from . import seeding as _seeding
 from .blas import blas_threads
-from .nn import MLP
+from .nn import MLP, BatchNorm, LayerNorm
 from .optim import SGD, Adam
 from .problems import SETTINGS, Setting
 from .train import fit
 
 __all__ = [
     "ACTIVATIONS",
+    "ARCHITECTURES",
     "KILLING_SETTINGS",
     "PLASTICITY_VARIANTS",
+    "ArchRun",
+    "Architecture",
+    "BornDead",
     "DyingRun",
     "PlasticityRun",
     "Variant",
     "activation",
+    "arch_run",
+    "born_dead_nets",
     "data_mean_dead",
     "data_mean_frame",
     "dying_run",
     "dying_study",
     "init_signal",
+    "norm_dead_unit",
     "plasticity_run",
+    "rate_interval",
     "skippable_share",
     "sparsity_run",
 ]
@@ -212,7 +228,246 @@ def dying_study(
 
 
 # ---------------------------------------------------------------------------------------------
-# 2. The data kills units too
+# 2. Architectures: identity paths and layer normalisation
+# ---------------------------------------------------------------------------------------------
+
+
+def rate_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson's score interval for a rate of ``k`` successes in ``n`` trials (95% with the default
+    ``z``). Unlike ``p +- z se`` it stays inside [0, 1] and is not empty at ``k = 0``: there its
+    upper end is about ``z**2 / n`` (close to the "rule of three", ``3 / n``, at 95%)."""
+    k, n = int(k), int(n)
+    if n < 1 or not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n and n >= 1, got k = {k}, n = {n}.")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class BornDead:
+    """The nets of :func:`born_dead_nets`, one entry per seed (arrays ``(n_nets,)``).
+
+    Attributes:
+        width, depth: hidden width and number of hidden layers.  seeds: one per net.
+        plain_dead_layer, res_dead_layer: some hidden layer has every unit at ``z <= 0`` on every
+            input (plain net; the same weights with identity paths).
+        plain_dead_layers, res_dead_layers: how many hidden layers are dead that way.
+        plain_collapsed, res_collapsed: the output is the same on every input (a constant).
+    """
+
+    width: int
+    depth: int
+    seeds: np.ndarray
+    plain_dead_layer: np.ndarray
+    plain_dead_layers: np.ndarray
+    plain_collapsed: np.ndarray
+    res_dead_layer: np.ndarray
+    res_dead_layers: np.ndarray
+    res_collapsed: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of nets."""
+        return len(self.seeds)
+
+    def rate(self, key: str) -> float:
+        """Share of the nets for which ``key`` (a boolean attribute) is True."""
+        return float(np.mean(getattr(self, key)))
+
+    def interval(self, key: str) -> tuple[float, float]:
+        """Wilson 95% interval of :meth:`rate` (:func:`rate_interval`)."""
+        return rate_interval(int(np.sum(getattr(self, key))), self.n)
+
+
+def _collapsed(out: np.ndarray) -> bool:
+    """The output is the same on every input, up to rounding."""
+    out = np.asarray(out, dtype=np.float64)
+    return bool(np.ptp(out) <= 1e-12 * (1.0 + np.abs(out).max()))
+
+
+def born_dead_nets(
+    width: int, depth: int, seeds: Sequence[int], *, n_points: int = 256
+) -> BornDead:
+    """Chapter 3's born-dead question, with and without identity paths (issue 13, item 2).
+
+    Lu et al.'s set-up: 1-D inputs uniform on ``[-sqrt 3, sqrt 3]`` (``n_points`` of
+    :func:`dying_relu.data.abs_regression`), ``depth`` hidden ReLU layers of ``width`` units,
+    He-normal weights, zero biases, float64. Each seed builds one plain :class:`~dying_relu.nn.MLP`
+    and one ``MLP(..., residual=True)`` from the *same* weights (the residual option draws nothing
+    extra); in the residual net every hidden layer but the first (``1 -> width``, whose widths
+    differ) is a block ``out = x + relu(x W + b)``. Dead layers are counted with
+    :func:`dying_relu.diagnostics.dead_mask` (``z <= 0`` on every input).
+    """
+    if int(width) < 1 or int(depth) < 1 or int(n_points) < 2:
+        raise ValueError(f"width, depth must be >= 1 and n_points >= 2, got {width}, {depth}, {n_points}.")
+    X = _data.abs_regression(int(n_points), rng=_seeding.rng(0))[0]
+    sizes = [1] + [int(width)] * int(depth) + [1]
+    rows = []
+    with np.errstate(over="ignore", invalid="ignore"), blas_threads(1):
+        for seed in seeds:
+            row = []
+            for residual in (False, True):
+                net = MLP(sizes, "relu", init="he", seed=int(seed), residual=residual, dtype=np.float64)
+                n_dead = sum(bool(m.all()) for m in _diag.dead_mask(net, X))
+                row += [n_dead > 0, n_dead, _collapsed(net.forward(X)[:, 0])]
+            rows.append(row)
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 6)
+    return BornDead(
+        int(width), int(depth), np.array([int(s) for s in seeds]),
+        arr[:, 0].astype(bool), arr[:, 1], arr[:, 2].astype(bool),
+        arr[:, 3].astype(bool), arr[:, 4], arr[:, 5].astype(bool),
+    )
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A way of building the hidden layers of a ReLU network (:func:`arch_run`).
+
+    Attributes:
+        key, label: identifier and description.
+        norm: ``None``, ``"batch"`` (:class:`~dying_relu.nn.BatchNorm`, per unit over the batch) or
+            ``"layer"`` (:class:`~dying_relu.nn.LayerNorm`, per example over the layer's units).
+        residual: identity paths ``out = x + relu(z)`` around every hidden layer whose widths match.
+    """
+
+    key: str
+    label: str
+    norm: str | None = None
+    residual: bool = False
+
+
+#: the architectures compared in the chapter (all ReLU, He-initialised, same weights per seed)
+ARCHITECTURES: tuple[Architecture, ...] = (
+    Architecture("plain", "ReLU"),
+    Architecture("batch", "ReLU + batch norm", norm="batch"),
+    Architecture("layer", "ReLU + layer norm", norm="layer"),
+    Architecture("residual", "ReLU + identity paths", residual=True),
+)
+
+
+def _architecture(a: str | Architecture) -> Architecture:
+    if isinstance(a, Architecture):
+        return a
+    for arch in ARCHITECTURES:
+        if arch.key == a:
+            return arch
+    raise KeyError(f"No architecture {a!r}; known: {', '.join(x.key for x in ARCHITECTURES)}.")
+
+
+@dataclass(frozen=True)
+class ArchRun:
+    """One training run of :func:`arch_run` (shares pooled over all hidden units, on the training
+    set).
+
+    Attributes:
+        setting, architecture, seed: what was run.
+        never_active_start, never_active: share of hidden units with ``z <= 0`` on every training
+            example, at initialisation (training mode) and after training (evaluation mode; NaN
+            if the run diverged).
+        dead_layer_start: some hidden layer is entirely dead at initialisation.
+        test_accuracy: on the setting's test set (NaN if the run diverged).
+        diverged: the loss became NaN or infinite.
+    """
+
+    setting: str
+    architecture: str
+    seed: int
+    never_active_start: float
+    never_active: float
+    dead_layer_start: bool
+    test_accuracy: float
+    diverged: bool
+
+
+def arch_run(
+    setting: str | Setting,
+    architecture: str | Architecture,
+    seed: int,
+    *,
+    dtype: type | np.dtype = np.float32,
+) -> ArchRun:
+    """Train a ReLU network with ``architecture`` in a Chapter 4 ``setting``.
+
+    Chapter 4's recipe (``fixes.train_run``): the setting's data, sizes, He initialisation with
+    its bias shift, SGD at its learning rate for its epochs and batch size, mini-batch order from
+    ``seed``; for the same ``seed`` every architecture starts from the same weights (the
+    normalisations start at ``gamma = 1``, ``beta = 0``). At initialisation the never-active share
+    is measured in training mode (batch norm normalising with the statistics of the whole training
+    set, as its first steps do); after training, in evaluation mode (batch norm with its running
+    statistics), like the test accuracy.
+    """
+    s, a = _setting(setting), _architecture(architecture)
+    split = s.load()
+    X, y = split.X_train, split.y_train
+    sizes = s.sizes()
+    n_hidden = len(sizes) - 2
+    net = MLP(sizes, "relu", init="he", bias=[float(s.bias_shift)] * n_hidden + [0.0], seed=seed,
+              dtype=dtype, norm=a.norm, residual=a.residual)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"), blas_threads(1):
+        masks = _diag.dead_mask(net, X)  # training mode: batch norm with the statistics of X
+        start = _pooled(masks)
+        dead_layer = any(bool(m.all()) for m in masks)
+        hist = fit(net, X, y, optimizer=SGD(s.lr), epochs=s.epochs, batch_size=s.batch_size,
+                   seed=seed, on_divergence="stop")
+        net.eval()
+        if hist.diverged:
+            never = acc = float("nan")
+        else:
+            never = _pooled(_diag.dead_mask(net, X))
+            acc = float(np.mean(net.predict(split.X_test) == split.y_test))
+    return ArchRun(s.key, a.key, int(seed), start, never, dead_layer, acc, bool(hist.diverged))
+
+
+def norm_dead_unit(
+    shift: float = -4.0, *, width: int = 64, n: int = 512, d: int = 8, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """What batch and layer normalisation do to units pushed to the negative side.
+
+    One He-initialised layer ``u = x W + b`` (``x`` standard normal, ``(n, d)``; ``W (d, width)``)
+    in two cases: ``"one unit"``, only unit 0's bias is ``shift`` (it alone is pushed down, as a
+    large update pushes one unit), and ``"every unit"``, every bias is ``shift`` (a shift the whole
+    layer shares, Chapter 3's negative bias). Each case goes through no normalisation, batch
+    normalisation (training mode: per unit, over the ``n`` examples) and layer normalisation (per
+    example, over the ``width`` units), both at ``gamma = 1, beta = 0``.
+
+    Returns:
+        ``{case: {key: share}}`` for ``case`` in ``"one unit"``, ``"every unit"``, with keys
+        ``"<norm>:unit0"`` (the share of the ``n`` examples on which unit 0 has ``z > 0``) and
+        ``"<norm>:dead"`` (the share of the ``width`` units with ``z <= 0`` on every example), for
+        ``<norm>`` in ``none``, ``batch``, ``layer``.
+    """
+    if int(width) < 2 or int(n) < 2 or int(d) < 1:
+        raise ValueError(f"need width >= 2, n >= 2 and d >= 1, got {width}, {n}, {d}.")
+    if not np.isfinite(shift):
+        raise ValueError(f"shift must be a finite number, got {shift}.")
+    gen = _seeding.rng(seed)
+    X = gen.standard_normal((int(n), int(d)))
+    W = _init.he_normal(int(d), int(width), gen)
+    out: dict[str, dict[str, float]] = {}
+    for case in ("one unit", "every unit"):
+        b = np.zeros(int(width))
+        if case == "one unit":
+            b[0] = float(shift)
+        else:
+            b[:] = float(shift)
+        u = X @ W + b
+        zs = {
+            "none": u,
+            "batch": BatchNorm(int(width), np.float64).forward(u).copy(),
+            "layer": LayerNorm(int(width), np.float64).forward(u).copy(),
+        }
+        row: dict[str, float] = {}
+        for name, z in zs.items():
+            row[f"{name}:unit0"] = float(np.mean(z[:, 0] > 0))
+            row[f"{name}:dead"] = float(np.mean(~np.any(z > 0, axis=0)))
+        out[case] = row
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The data kills units too
 # ---------------------------------------------------------------------------------------------
 
 
@@ -271,7 +526,7 @@ def data_mean_frame(ratio: float, centre: bool, *, width: int = 1024, seed: int 
 
 
 # ---------------------------------------------------------------------------------------------
-# 3. Dormant neurons and loss of plasticity
+# 4. Dormant neurons and loss of plasticity
 # ---------------------------------------------------------------------------------------------
 
 
@@ -422,7 +677,7 @@ def plasticity_run(
 
 
 # ---------------------------------------------------------------------------------------------
-# 4. Sparsity, and the work it could save
+# 5. Sparsity, and the work it could save
 # ---------------------------------------------------------------------------------------------
 
 
@@ -495,7 +750,7 @@ def sparsity_run(
 
 
 # ---------------------------------------------------------------------------------------------
-# 5. PyTorch's default initialisation on a deep ReLU stack
+# 6. PyTorch's default initialisation on a deep ReLU stack
 # ---------------------------------------------------------------------------------------------
 
 
