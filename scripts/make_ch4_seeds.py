@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from dying_relu import fixes, seeding
+from dying_relu.bench import cpu_name
 
 
 def _fmt(row: dict) -> str:
@@ -47,14 +48,7 @@ def _existing(path: Path) -> dict[int, list[str]]:
 
 
 def _write(path: Path, by_seed: dict[int, list[str]], n_seeds: int) -> None:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     header = [
         f"Chapter 4's per-seed outcomes: {len(fixes.seed_jobs())} training runs per seed, seeds "
         f"{min(by_seed)}-{max(by_seed)} ({len(by_seed)} of the {n_seeds} requested).",

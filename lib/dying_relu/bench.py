@@ -11,13 +11,14 @@ the copy is *memory-bound*: its arithmetic is free.
 
 from __future__ import annotations
 
+import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Timing", "compare", "copy_baseline", "time_call"]
+__all__ = ["Timing", "compare", "copy_baseline", "cpu_name", "time_call"]
 
 
 @dataclass(frozen=True)
@@ -137,3 +138,15 @@ def copy_baseline(x: np.ndarray) -> tuple[Callable[[], object], int]:
         np.copyto(dst, x)
 
     return copy, 2 * x.nbytes
+
+
+def cpu_name() -> str:
+    """The processor's model name (``/proc/cpuinfo`` on Linux), else what ``platform`` says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
