@@ -91,14 +91,19 @@ ONLY_BLOCK = re.compile(
 )
 
 
+# The closing marker of a gated solution: the book needs it, jupyterlab-myst draws it as an empty box.
+SOLUTION_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}[^\n]*\n\1[ \t]*$\n?", re.M)
+
+
 def live_markdown(text: str) -> str:
     """Markdown as a live reader should get it: ``{only} html`` blocks unwrapped (JupyterLab is a
-    screen, like the HTML book), every other ``{only}`` block (``latex``: the print edition) dropped."""
+    screen, like the HTML book), every other ``{only}`` block (``latex``: the print edition) dropped,
+    and no ``{solution-end}`` marker (each cell renders on its own there; it would be an empty box)."""
 
     def keep(m: re.Match) -> str:
         return m.group("body") if m.group("expr").strip() == "html" else ""
 
-    out = ONLY_BLOCK.sub(keep, text)
+    out = SOLUTION_END.sub("", ONLY_BLOCK.sub(keep, text))
     return re.sub(r"\n{3,}", "\n\n", out)
 
 
@@ -119,7 +124,7 @@ def learner_copy(src: Path, dest: Path) -> None:
         if cell.get("cell_type") == "code" and source.lstrip().startswith("%%solution"):
             cell["outputs"] = []
             cell["execution_count"] = None
-        elif cell.get("cell_type") == "markdown" and "{only}" in source:
+        elif cell.get("cell_type") == "markdown" and ("{only}" in source or "{solution-end}" in source):
             cell["source"] = live_markdown(source)
     dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

@@ -121,3 +121,9 @@ def test_learner_copy_reads_like_the_screen(tmp_path):
     src.write_text(json.dumps(nb))
     workspace.learner_copy(src, dest)
     assert json.loads(dest.read_text())["cells"][0]["source"] == "A\nscreen\n"
+
+
+def test_live_markdown_drops_the_solution_end_marker():
+    text = "\n:::{admonition} Discussion\n:class: dropdown\n\nWhy.\n:::\n\n```{solution-end}\n```"
+    out = workspace.live_markdown(text)
+    assert "solution-end" not in out and out.rstrip().endswith(":::") and "Why." in out
