@@ -107,6 +107,20 @@ def live_markdown(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", out)
 
 
+def fold_like_the_book(cell: dict) -> None:
+    """Fold in JupyterLab what the book hides: the code of ``remove-input``/``hide-input``/
+    ``remove-cell`` cells (glue and claim bookkeeping, plotting code) and the outputs of
+    ``remove-output``/``remove-cell`` cells. A click on the fold shows them."""
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    jupyter = cell.setdefault("metadata", {}).setdefault("jupyter", {})
+    if tags & {"remove-input", "hide-input", "remove-cell"}:
+        jupyter["source_hidden"] = True
+    if tags & {"remove-output", "remove-cell"}:
+        jupyter["outputs_hidden"] = True
+    if not jupyter:
+        del cell["metadata"]["jupyter"]
+
+
 def learner_copy(src: Path, dest: Path) -> None:
     """Copy a chapter for a learner: as it is, except that solutions keep their results to
     themselves and the prose is the screen edition's.
@@ -115,7 +129,7 @@ def learner_copy(src: Path, dest: Path) -> None:
     nbval compares them), but a learner opening the copy would read them before trying the
     exercise: they are left out of the copy (the cell shows its button once run; see
     dying_relu.live). Markdown cells keep the HTML book's ``{only}`` text and lose the print
-    edition's (:func:`live_markdown`).
+    edition's (:func:`live_markdown`); code the book hides is folded (:func:`fold_like_the_book`).
     """
     nb = json.loads(src.read_text(encoding="utf-8"))
     for cell in nb.get("cells", []):
@@ -124,6 +138,8 @@ def learner_copy(src: Path, dest: Path) -> None:
         if cell.get("cell_type") == "code" and source.lstrip().startswith("%%solution"):
             cell["outputs"] = []
             cell["execution_count"] = None
+        if cell.get("cell_type") == "code":
+            fold_like_the_book(cell)
         elif cell.get("cell_type") == "markdown" and ("{only}" in source or "{solution-end}" in source):
             cell["source"] = live_markdown(source)
     dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -127,3 +127,18 @@ def test_live_markdown_drops_the_solution_end_marker():
     text = "\n:::{admonition} Discussion\n:class: dropdown\n\nWhy.\n:::\n\n```{solution-end}\n```"
     out = workspace.live_markdown(text)
     assert "solution-end" not in out and out.rstrip().endswith(":::") and "Why." in out
+
+
+def test_learner_copy_folds_what_the_book_hides(tmp_path):
+    def code(tags):
+        return {"cell_type": "code", "metadata": {"tags": tags}, "source": "x = 1", "outputs": [],
+                "execution_count": None}
+
+    src, dest = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    nb = {"cells": [code(["remove-input", "remove-output"]), code(["hide-input"]), code([]),
+                    code(["remove-cell"])], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    src.write_text(json.dumps(nb))
+    workspace.learner_copy(src, dest)
+    meta = [c["metadata"].get("jupyter") for c in json.loads(dest.read_text())["cells"]]
+    assert meta == [{"source_hidden": True, "outputs_hidden": True}, {"source_hidden": True}, None,
+                    {"source_hidden": True, "outputs_hidden": True}]
