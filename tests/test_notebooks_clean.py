@@ -178,3 +178,18 @@ def test_inline_notebooks_hide_cells_in_place(nb):
             pending = []
     assert not bad, (f"cells {bad} are tagged remove-cell before an {{eval}} in an inline notebook: "
                      "tag them remove-input and remove-output (they then run in place)")
+
+
+def test_inline_notebooks_have_no_glue_roles(nb):
+    """An inline-executed page reads its numbers with {eval} as it runs; a {glue...} role looks the
+    key up in glue data that holds only what ran *before* it (the stored outputs are dropped:
+    _ext/inline_execution.py), so a key glued further down fails the build (and JupyterLab shows
+    the role raw). Use {eval}`V["key:fmt"]` after the cell that glues it, or refer to the section.
+    (A key of another page, ``{glue:text}`03_dead_neurons.ipynb::key```, comes from that page's
+    build and is allowed.)"""
+    if nb.metadata.get("mystnb", {}).get("execution_mode") != "inline":
+        pytest.skip("not executed inline")
+    role = re.compile(r"\{glue(?::\w+)?\}`([^`]*)`")
+    bad = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+           and any("::" not in key for key in role.findall(c.source))]
+    assert not bad, f"markdown cells {bad} of an inline notebook use a {{glue}} role"
