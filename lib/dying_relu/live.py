@@ -192,7 +192,11 @@ def reveal_solutions(on: bool = True) -> None:
 
 
 def run_solution(code: str, shell: Any = None) -> Any:
-    """Run a solution's code in the notebook's namespace, as if it were the cell (result shown)."""
+    """Run a solution's code in the notebook's namespace, as if it were the cell (result shown).
+
+    The code runs in the cell that holds it (``exec`` in the user namespace, the last expression's
+    value shown by the display hook), not as a second cell nested in it: a nested ``run_cell``
+    sometimes delivered the end of the solution's printed output twice."""
     if shell is None:
         from IPython import get_ipython
 
@@ -200,10 +204,25 @@ def run_solution(code: str, shell: Any = None) -> Any:
     if shell is None:  # plain Python: still works, in this module's globals
         exec(compile(code, "<solution>", "exec"), {})
         return None
-    result = shell.run_cell(code, store_history=False, silent=False)
-    if not result.success:  # the traceback is shown already; fail the cell too (book, nbval)
-        raise SolutionError("the solution's code raised an error (traceback above)")
-    return result.result
+    import ast
+
+    try:
+        tree = ast.parse(shell.transform_cell(code))
+    except SyntaxError:
+        shell.showsyntaxerror()
+        raise SolutionError("the solution's code has a syntax error (shown above)") from None
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    try:
+        exec(compile(tree, "<solution>", "exec"), shell.user_ns)
+        value = eval(compile(last, "<solution>", "eval"), shell.user_ns) if last is not None else None
+    except Exception:  # the traceback is shown; fail the cell too (book, nbval)
+        shell.showtraceback()
+        raise SolutionError("the solution's code raised an error (traceback above)") from None
+    if value is not None:
+        shell.displayhook(value)
+    return value
 
 
 def solution(line: str, cell: str, shell: Any = None) -> None:
