@@ -30,6 +30,7 @@ first behaviour anywhere.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -220,6 +221,9 @@ def run_solution(code: str, shell: Any = None) -> Any:
     except Exception:  # the traceback is shown; fail the cell too (book, nbval)
         shell.showtraceback()
         raise SolutionError("the solution's code raised an error (traceback above)") from None
+    finally:
+        sys.stdout.flush()  # the solution's prints belong to this cell's output, complete
+        sys.stderr.flush()
     if value is not None:
         shell.displayhook(value)
     return value
