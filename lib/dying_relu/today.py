@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -99,13 +100,18 @@ KILLING_SETTINGS: tuple[Setting, ...] = tuple(
 )
 
 
+def _by_key(value: Any, items: Sequence[Any], kind: str) -> Any:
+    """``value`` if it is already one of ``items``' type, else the item whose ``key`` it is."""
+    if isinstance(value, type(items[0])):
+        return value
+    for item in items:
+        if item.key == value:
+            return item
+    raise KeyError(f"No {kind} {value!r}; known: {', '.join(item.key for item in items)}.")
+
+
 def _setting(key: str | Setting) -> Setting:
-    if isinstance(key, Setting):
-        return key
-    for s in SETTINGS:
-        if s.key == key:
-            return s
-    raise KeyError(f"No setting {key!r}; known: {', '.join(s.key for s in SETTINGS)}.")
+    return _by_key(key, SETTINGS, "setting")
 
 
 def activation(name: str) -> _act.Activation:
@@ -348,12 +354,7 @@ ARCHITECTURES: tuple[Architecture, ...] = (
 
 
 def _architecture(a: str | Architecture) -> Architecture:
-    if isinstance(a, Architecture):
-        return a
-    for arch in ARCHITECTURES:
-        if arch.key == a:
-            return arch
-    raise KeyError(f"No architecture {a!r}; known: {', '.join(x.key for x in ARCHITECTURES)}.")
+    return _by_key(a, ARCHITECTURES, "architecture")
 
 
 @dataclass(frozen=True)
