@@ -101,14 +101,12 @@ def check(pdf: Path) -> list[str]:
         for item in items:
             if key(item) and key(item) not in flat:
                 problems.append(f"{kind} missing: {item[:100]!r}")
-    for marker in WIDGET_REPRS:
-        if marker in text:
-            where = text.index(marker)
-            problems.append(f"widget repr in the PDF: {text[max(0, where - 40):where + 60]!r}")
-    for marker in OBJECT_REPRS:
-        if marker in text:
-            where = text.index(marker)
-            problems.append(f"an output with no printable form: {text[max(0, where - 40):where + 60]!r}")
+    for what, markers in (("widget repr in the PDF", WIDGET_REPRS),
+                          ("an output with no printable form", OBJECT_REPRS)):
+        for marker in markers:
+            if marker in text:
+                where = text.index(marker)
+                problems.append(f"{what}: {text[max(0, where - 40):where + 60]!r}")
     return problems
 
 
