@@ -193,3 +193,22 @@ def test_inline_notebooks_have_no_glue_roles(nb):
     bad = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
            and any("::" not in key for key in role.findall(c.source))]
     assert not bad, f"markdown cells {bad} of an inline notebook use a {{glue}} role"
+
+
+# A claim check as the last line of a cell (the chapters' bookkeeping cells).
+CLAIM_CHECK = re.compile(r"^claims\.(?:at_least|at_most|between|check|count)\(", re.M)
+# Chapters whose committed outputs are older than claim checks returning None: re-run each
+# (`make notebook NB=02`) and take it off this list (the test fails while a chapter is listed but
+# clean, so the list only shrinks).
+CLAIM_OUTPUTS_NOT_RERUN = {"02_one_sided_gradient.ipynb"}
+
+
+def test_claim_cells_display_nothing(nb, request):
+    """A claim check returns None, so its cell shows nothing in the book or in JupyterLab (a live
+    learner saw `True` under every bookkeeping cell after Run All)."""
+    name = request.node.callspec.params["nb"].name
+    if name in CLAIM_OUTPUTS_NOT_RERUN:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{name}: {FIX}"))
+    shown = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and CLAIM_CHECK.search(c.source)
+             and any(o.output_type == "execute_result" for o in c.get("outputs", []))]
+    assert not shown, f"claim cells {shown} show a value (True/False): {FIX}"
