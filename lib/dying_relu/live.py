@@ -207,8 +207,10 @@ def run_solution(code: str, shell: Any = None) -> Any:
     """Run a solution's code in the notebook's namespace, as if it were the cell (result shown).
 
     The code runs in the cell that holds it (``exec`` in the user namespace, the last expression's
-    value shown by the display hook), not as a second cell nested in it: a nested ``run_cell``
-    sometimes delivered the end of the solution's printed output twice."""
+    value shown by the display hook), not as a second cell nested in it (no second round of the
+    shell's pre/post-run hooks). (A solution's last printed line that the book's executed copy of
+    Chapter 3 once held twice came from MyST-NB's stream merge, not from here:
+    _ext/merged_streams.py.)"""
     if shell is None:
         from IPython import get_ipython
 
@@ -233,7 +235,7 @@ def run_solution(code: str, shell: Any = None) -> Any:
         shell.showtraceback()
         raise SolutionError("the solution's code raised an error (traceback above)") from None
     finally:
-        sys.stdout.flush()  # the solution's prints belong to this cell's output, complete
+        sys.stdout.flush()  # all of its prints sent now, while a button's output area captures
         sys.stderr.flush()
     if value is not None:
         shell.displayhook(value)
