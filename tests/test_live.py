@@ -243,6 +243,7 @@ def test_a_part_whose_earlier_cells_never_ran_says_so(shell, shown):
     assert texts(shell) == ["Show the solution's output (part 3 of 3; runs parts 1-2 first)"]
     for k in (1, 2):
         shell.run_cell(f"%%solution ex-3 (part {k} of 3)\n{PARTS[k - 1]}")
+    assert "not run in this kernel" not in live._PARTS["ex-3"][0].note.value  # no longer true
     buttons[3].click()
     assert shell.user_ns["log"] == ["part 1", "part 2", "part 3"]
 

@@ -320,6 +320,8 @@ def _enlist(label: str, code: str, index: int | None, total: int | None, shell: 
     key: object = index if index is not None else (_cell_id(shell) or code)
     part = SolutionPart(label, code, key, index, total)
     parts = _PARTS.setdefault(label, [])
+    for old in parts:
+        old.message = None  # what a last press said may no longer hold
     for i, old in enumerate(parts):
         if old.key == key:
             parts[i] = part
@@ -406,6 +408,8 @@ def press(part: SolutionPart, shell: Any) -> None:
     (or is running) does not run again."""
     if part.state in ("ran", "running"):
         return
+    for p in part.parts:
+        p.message = None
     try:
         missing = part.missing()
         if missing:

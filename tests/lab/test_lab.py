@@ -12,7 +12,10 @@ kernel to be idle, saves, and checks:
   runs alone (part 1 not again);
 - live_number: a computed number in the prose shows the value of the learner's run;
 - explorer_recomputes (chapter 1, LAB_FULL=1): its live explorer, moved by keyboard to a learning
-  rate off the precomputed grid, says "Computing" and shows a new frame.
+  rate off the precomputed grid, says "Computing" and shows a new frame;
+- claims_silent (chapter 1, LAB_FULL=1): no claim cell shows a value (True) after Run All;
+- solution_parts (chapter 1, LAB_FULL=1): ch1-ex-backward's part 2, pressed first, runs part 1
+  before it, each output under its own cell.
 
 On the fixture (converted by scripts/convert_live.py) every check must pass; the kernel runs with
 FIXTURE_SCALE=3, so the live root is 4.2426 where the book shows 1.4142. On chapter 1 the same
@@ -335,6 +338,41 @@ def prose_is_from_this_run(saved: dict, committed: dict) -> str | None:
     return None
 
 
+def claims_silent(saved: dict) -> str | None:
+    """After Run All, no bookkeeping cell (a claim check) shows a value (it showed True)."""
+    shown = [i for i, c in enumerate(saved["cells"]) if c["cell_type"] == "code"
+             and "claims." in "".join(c["source"])
+             and any(o.get("output_type") == "execute_result" for o in c.get("outputs", []))]
+    return f"claim cells {shown} show a value" if shown else None
+
+
+def chapter1_solution_parts(page) -> str | None:
+    """Chapter 1's ch1-ex-backward solution is in three cells: pressing part 2 first runs part 1
+    (the checker's verdict under part 1's cell), then part 2 (its zero fractions)."""
+    boxes = page.locator(".dying-relu-solution")
+    labels = [boxes.nth(k).get_by_role("button").inner_text().strip() for k in range(boxes.count())]
+    mark = "(part 2 of 3; runs part 1 first)"
+    if sum(mark in t for t in labels) != 1:
+        return f"no single button saying {mark!r}: {labels}"
+    k = next(i for i, t in enumerate(labels) if mark in t)
+    if "(part 1 of 3)" not in labels[k - 1]:
+        return f"the button before it says {labels[k - 1]!r}"
+    part1, part2 = boxes.nth(k - 1), boxes.nth(k)
+    part2.scroll_into_view_if_needed()
+    part2.get_by_role("button").click()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "exactly zero in dL/dz" not in part2.inner_text():
+        time.sleep(0.3)
+    problems = []
+    if "exactly zero in dL/dz" not in part2.inner_text():
+        problems.append("part 2's output did not appear under its cell")
+    if "Correct! your relu_backward" not in part1.inner_text():
+        problems.append("part 1's verdict is not under part 1's cell")
+    if part1.get_by_role("button").inner_text().strip() != "part 1 of 3 run (with part 2)":
+        problems.append(f"part 1's button says {part1.get_by_role('button').inner_text()!r}")
+    return "; ".join(problems) or None
+
+
 def test_chapter1_pending(browser, lab_folder):
     pending = read_pending()
     full = os.environ.get("LAB_FULL") == "1"
@@ -360,6 +398,8 @@ def test_chapter1_pending(browser, lab_folder):
             found["explorer_recomputes"], status = explorer_recomputes(page)
             print("chapter 1 explorer:", status)
             page.screenshot(path=str(SHOTS / "lab_chapter1_explorer.png"), full_page=False)
+            found["claims_silent"] = claims_silent(json.loads(nb.read_text()))
+            found["solution_parts"] = chapter1_solution_parts(page)
     finally:
         stop_lab(lab)
     unexpected_fail = {k: v for k, v in found.items() if v and k not in pending}
