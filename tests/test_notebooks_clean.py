@@ -210,7 +210,7 @@ CLAIM_CHECK = re.compile(r"^claims\.(?:at_least|at_most|between|check|count)\(",
 # Chapters whose committed outputs are older than claim checks returning None: re-run each
 # (`make notebook NB=02`) and take it off this list (the test fails while a chapter is listed but
 # clean, so the list only shrinks).
-CLAIM_OUTPUTS_NOT_RERUN = {"02_one_sided_gradient.ipynb"}
+CLAIM_OUTPUTS_NOT_RERUN: set[str] = set()
 
 
 def test_claim_cells_display_nothing(nb, request):

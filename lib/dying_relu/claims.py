@@ -237,13 +237,12 @@ class Claims:
             line += " Not held on this machine: " + "; ".join(f"{c.key}" for c in bad) + "."
         return line
 
-    def summary(self):
-        """Display the summary line (deterministic while every claim holds); returns it as Markdown."""
+    def summary(self) -> None:
+        """Display the summary line in bold Markdown (deterministic while every claim holds; a cell
+        ending in this call shows the line once, not also a return value)."""
         from IPython.display import Markdown, display
 
-        md = Markdown(("**" if not self.failed else "**⚠ ") + self.summary_line() + "**")
-        display(md)
-        return None
+        display(Markdown(("**" if not self.failed else "**⚠ ") + self.summary_line() + "**"))
 
     def glue(self, name: str | None = None) -> None:
         """Glue the summary line as inline Markdown (``{glue:md}`NAME```), e.g. for the chapter's top."""
