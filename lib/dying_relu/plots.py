@@ -278,9 +278,12 @@ class GradientExplorerFigure:
         norms = np.concatenate([res["grad_norm"] for res in data.values()])
         norms = norms[np.isfinite(norms) & (norms > 0)]
         low, high = (norms.min(), norms.max()) if norms.size else (1.0, 1.0)
-        top = max(int(depth) + 1, 21)
-        ax.set(ylim=(min(1e-16, low / 3), max(1e4, high * 3)), xlim=(0.5, top + 0.5),
-               xticks=[1, *range(5, top + 1, 5)])
+        # the axes change in coarse steps (the x axis ends at layer 21, then 31; the y axis moves
+        # by 10^4), so that most live frames share the kept picture of the axes
+        top = 10 * int(np.ceil(max(int(depth), 20) / 10)) + 1
+        bottom = min(1e-16, 10.0 ** (4 * np.floor(np.log10(low / 3) / 4)))
+        ceiling = max(1e4, 10.0 ** (4 * np.ceil(np.log10(high * 3) / 4)))
+        ax.set(ylim=(bottom, ceiling), xlim=(0.5, top + 0.5), xticks=[1, *range(5, top + 1, 5)])
         ax.set_title(f"depth {int(depth)}, Var[W] = {scale:.3g} / fan_in", y=1.0)
         return self.fig
 
