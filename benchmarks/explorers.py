@@ -149,28 +149,24 @@ def ch2_live_update_seconds() -> list[float]:
 def ch4_live_update(repeats: int) -> float:
     """Chapter 4's explorer in a live session (``live=``): the worst of the best-of-``repeats``
     updates to strengths off the precomputed grid (each a cache miss: 3 training runs at the high
-    learning rate) plus the two-panel figure, as the chapter draws it (median and range)."""
+    learning rate) plus the two-panel figure, as the chapter draws it (plots.FixExplorerFigure)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from dying_relu import widgets
+    from dying_relu import plots, widgets
+
+    kept = plots.FixExplorerFigure(dpi=75)
 
     def draw(fix: str, strength: float) -> plt.Figure:
-        d = fixes.compute(fix, strength, setting="highlr")
-        fig, axes = plt.subplots(1, 2, figsize=(8, 3.1), dpi=75)
-        for ax, name in zip(axes, ("never_active", "loss"), strict=True):
-            ax.plot(d["epochs"], np.nanmedian(d[f"baseline_{name}"], axis=0), color="grey", ls=":")
-            ax.fill_between(d["epochs"], np.nanmin(d[name], axis=0), np.nanmax(d[name], axis=0), alpha=0.2)
-            ax.plot(d["epochs"], np.nanmedian(d[name], axis=0))
-        axes[1].set_yscale("log")
-        return fig
+        return plots.draw_fix_explorer(fixes.compute(fix, strength, setting="highlr"))
 
     controls = {"fix": list(fixes.EXPLORER_FAMILIES), "strength": list(fixes.EXPLORER_VALUES)}
     explorer = widgets.frame_explorer(draw, controls, start={"fix": "leaky ReLU", "strength": 0.1},
                                       live={"strength": widgets.Range(*fixes.EXPLORER_RANGE)},
-                                      live_mode=True)
+                                      live_mode=True, live_draw=lambda fix, strength: kept.png(
+                                          fixes.compute(fix, strength, setting="highlr")))
     values = iter(np.linspace(0.41, 0.49, 9 * repeats))  # never seen: every update trains
     return worst_setting([lambda f=f: explorer.update(fix=f, strength=float(next(values)))
                           for f in fixes.EXPLORER_FAMILIES], repeats)

@@ -107,3 +107,18 @@ def test_data_mean_frames_blitted_equal_full_redraws():
         assert sum(heights) == len(frame["active"])  # every unit in exactly one bar
         assert kept.dead[0].get_height() == np.sum(np.asarray(frame["active"]) == 0)
     assert kept.kept.full_redraws == 1
+
+
+def test_fix_explorer_frames_blitted_equal_full_redraws():
+    from dying_relu import fixes
+
+    kept = plots.FixExplorerFigure(dpi=60)
+    for family, value in [("leaky ReLU", 0.1), ("ELU", 0.5), ("positive bias", 0.1), ("leaky ReLU", 0.0)]:
+        d = fixes.compute(family, value)
+        live = kept.png(d)
+        assert_same_picture(live, plots.FixExplorerFigure(dpi=60, blit=False).png(d))
+        assert kept.title.get_text().startswith(f"{d['label']}: test accuracy")
+        assert [t.get_text() for t in kept.legend.get_texts()] == ["relu (no fix)", d["label"]]
+        lo, hi = kept.axes[1].get_ylim()
+        finite = d["loss"][np.isfinite(d["loss"])]
+        assert lo <= finite.min() and finite.max() <= hi  # every loss on the axis

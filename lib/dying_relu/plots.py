@@ -39,11 +39,13 @@ __all__ = [
     "SERIES",
     "DataMeanFigure",
     "DeadExplorerFigure",
+    "FixExplorerFigure",
     "GradientExplorerFigure",
     "KeptFigure",
     "draw_data_mean",
     "describe_gradient_explorer",
     "draw_explorer",
+    "draw_fix_explorer",
     "draw_gradient_explorer",
     "draw_microscope",
     "figure_bundle",
@@ -597,6 +599,92 @@ def fix_style(key: str, markers: bool = False) -> dict:
     if markers:
         kw["marker"] = marker
     return kw
+
+
+#: The fix whose style stands for each family of Chapter 4's explorer
+#: (:data:`dying_relu.fixes.EXPLORER_FAMILIES`).
+_FAMILY_STYLE_KEY = {"positive bias": "bias01", "leaky ReLU": "leaky01", "ELU": "elu"}
+
+
+def _nan_stat(fn, values: np.ndarray) -> np.ndarray:
+    """``fn(values, axis=0)`` over seeds, ignoring NaNs (a diverged run stops its curve) silently."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return fn(values, axis=0)
+
+
+class FixExplorerFigure:
+    """Chapter 4's explorer frame (:func:`draw_fix_explorer`) kept between frames: one fix family at
+    one strength, :func:`dying_relu.fixes.compute`'s result; never-active fraction (left) and
+    training loss (right, log scale) over the epochs, the median over seeds as a line and their
+    range as a band, plain ReLU's median dotted grey; the test accuracy in the title.
+
+    :meth:`png` redraws only the curves, bands, legend and title while the axes stay the same (the
+    loss axis moves in whole decades). The live explorer keeps one; :func:`draw_fix_explorer`
+    draws the book's frames with a fresh one.
+    """
+
+    def __init__(self, dpi: int = 75, figsize: tuple[float, float] = (8, 3.1), *,
+                 blit: bool = True) -> None:
+        self.kept = KeptFigure(figsize=figsize, dpi=dpi, blit=blit)
+        self.fig = self.kept.fig
+        self.axes = self.fig.subplots(1, 2)
+        self.fig.subplots_adjust(left=0.08, right=0.985, bottom=0.16, top=0.86, wspace=0.25)
+        ax0, ax1 = self.axes
+        ax0.set(ylabel="never-active fraction", ylim=(-0.02, 1.02), xlabel="epoch")
+        ax1.set(ylabel="training loss", xlabel="epoch", yscale="log")
+        ax1.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax1.yaxis.set_minor_formatter(ticker.NullFormatter())
+        self.base = [ax.plot([], [], color="grey", ls=":", label="relu (no fix)")[0] for ax in self.axes]
+        self.median = [ax.plot([], [])[0] for ax in self.axes]
+        self.bands: list = []
+        self.legend = None
+        self.title = self.fig.suptitle("", fontsize=11)
+
+    def update(self, d: dict) -> Figure:
+        """Show one :func:`dying_relu.fixes.compute` result; returns the figure."""
+        st = fix_style(_FAMILY_STYLE_KEY[d["family"]]) if d["value"] else fix_style("relu")
+        for band in self.bands:
+            band.remove()
+        self.bands = []
+        epochs = d["epochs"]
+        shown = []
+        for ax, base, median, name in zip(self.axes, self.base, self.median,
+                                          ("never_active", "loss"), strict=True):
+            cur = d[name]
+            base.set_data(epochs, _nan_stat(np.nanmedian, d[f"baseline_{name}"]))
+            self.bands.append(ax.fill_between(epochs, _nan_stat(np.nanmin, cur),
+                                              _nan_stat(np.nanmax, cur), color=st["color"], alpha=0.2))
+            median.set_data(epochs, _nan_stat(np.nanmedian, cur))
+            median.update({**st, "label": d["label"]})
+            ax.set_xlim(-0.05 * epochs[-1], 1.05 * epochs[-1])
+            shown.append(np.concatenate([np.ravel(cur), np.ravel(d[f"baseline_{name}"])]))
+        loss = shown[1][np.isfinite(shown[1]) & (shown[1] > 0)]
+        lo, hi = (loss.min(), loss.max()) if loss.size else (0.1, 10.0)
+        self.axes[1].set_ylim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
+        if self.legend is not None:
+            self.legend.remove()
+        self.legend = self.axes[0].legend(handles=[self.base[0], self.median[0]], loc="upper left",
+                                          fontsize=9)
+        a = d["test_accuracy"]
+        seeds = ", ".join(f"{x:.2f}" for x in a)
+        self.title.set_text(f"{d['label']}: test accuracy {a.mean():.2f} (seeds: {seeds})")
+        return self.fig
+
+    def png(self, d: dict | None = None) -> bytes:
+        """PNG bytes of the frame (after ``update(d)`` when given)."""
+        if d is not None:
+            self.update(d)
+        dynamic = [*self.base, *self.bands, *self.median, self.legend, self.title]
+        return self.kept.png(dynamic)
+
+
+def draw_fix_explorer(d: dict) -> Figure:
+    """Chapter 4's explorer frame for one :func:`dying_relu.fixes.compute` result (see
+    :class:`FixExplorerFigure`; a fresh one, outside pyplot)."""
+    return FixExplorerFigure(dpi=int(mpl.rcParams["figure.dpi"]), blit=False).update(d)
 
 
 # Bar hatches: fixes of one family share a colour, so bars need a second cue (and one that survives
