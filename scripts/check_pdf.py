@@ -8,19 +8,27 @@ Fails (exit 1, listing what is missing) unless the PDF's text has
 - every figure caption: the captions in the output metadata of the executed chapters
   (``plots.show(..., caption=)`` and every explorer's printed default frame), and every
   ``{figure}`` caption written in the text,
-- and no widget text repr (``VBox(``, ``IntSlider(``...: what an explorer prints as without its
-  printable frame).
+- no widget text repr (``VBox(``, ``IntSlider(``...: what an explorer prints as without its
+  printable frame),
+- and every chapter's claims table whole on the page: each row (found by its claim key, in the
+  order of the executed chapter's table) ends, on its first line, in its result ("held" or
+  "NOT HELD"), and no word of that line runs past the right margin. A table wider than the text
+  block loses its right-hand columns off the page (pdftotext keeps only what is on the page), so
+  this fails when a table overflows.
 Text is compared on letters and digits only (lower case, after Unicode NFKC), so line breaks,
 hyphenation, ligatures and LaTeX's typographic quotes and dashes do not matter.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
 import sys
 import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,6 +39,12 @@ WIDGET_REPRS = ["VBox(", "HBox(", "IntSlider(", "Stack(", "Layout(", "FloatSlide
 OBJECT_REPRS = ["<IPython.core.display", "object at 0x", "<Figure size"]
 EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[ \t]*(.*)$", re.M)
 FIGURE = re.compile(r"^(`{3,}|:{3,})\{figure\}[^\n]*\n((?:[ \t]*:[^\n]*\n)*)\s*\n?([^\n]+)", re.M)
+# The claims table (dying_relu.claims.Claims.table_bundle): its header, as the PDF shows it.
+CLAIMS_HEADER = ("claim", "what", "the", "text", "says")
+# A word whose right edge is this far (pt) past the right margin counts as running off it.
+MARGIN_TOLERANCE = 2.0
+# The executed chapters the print build kept (it runs them again: they ask for inline execution).
+PRINT_EXECUTED = ROOT / "_build" / "print" / "_build" / "jupyter_execute"
 
 
 def key(text: str) -> str:
@@ -81,6 +95,161 @@ def expected() -> dict[str, list[str]]:
     return {"page title": titles, "exercise": exercises, "figure caption": captions}
 
 
+class _CellParser(HTMLParser):
+    """The rows (lists of cell texts) of an HTML table body."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def claims_tables() -> list[tuple[str, list[list[str]]]]:
+    """(page title, rows) of every claims table, in book order, as the executed chapters show them
+    (their HTML output; a row is claim key, sentence, measured, needs, result): the print build's
+    executed copy, else the HTML build's, else the committed notebook."""
+    tables = []
+    for name in toc_files():
+        src = source_of(name)
+        if src.suffix != ".ipynb":
+            continue
+        copies = [folder / src.relative_to(ROOT) for folder in (PRINT_EXECUTED, EXECUTED)]
+        nb = json.loads(next((p for p in copies if p.exists()), src).read_text())
+        heading = re.search(r"^# (.+)$", markdown_of(src), re.M)
+        title = strip_markup(heading.group(1)) if heading else name
+        for cell in nb["cells"]:
+            for out in cell.get("outputs", []):
+                page = out.get("data", {}).get("text/html", "")
+                page = "".join(page) if isinstance(page, list) else page
+                if 'class="claims-table"' in page:
+                    parser = _CellParser()
+                    parser.feed(page)
+                    tables.append((title, [r for r in parser.rows if r]))
+    return tables
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of the PDF and its box (pt, origin top left), as ``pdftotext -bbox`` gives it."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    text: str
+
+
+BBOX_PAGE = re.compile(r'<page width="[\d.]+" height="[\d.]+">(.*?)</page>', re.S)
+BBOX_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>')
+
+
+def pdf_words(pdf: Path) -> list[Word]:
+    """Every word of the PDF, page by page, top to bottom and left to right.
+
+    pdftotext leaves out what lies off the page, so a column that runs off it has no words here."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True,
+                         text=True).stdout
+    words = []
+    for page, body in enumerate(BBOX_PAGE.findall(out), start=1):
+        found = [Word(page, float(x0), float(y0), float(x1), html.unescape(t))
+                 for x0, y0, x1, t in BBOX_WORD.findall(body)]
+        words += sorted(found, key=lambda w: (round(w.y0, 1), w.x0))
+    return words
+
+
+def _find_header(words: list[Word], start: int) -> int | None:
+    """Index of the word "claim" that starts the next claims-table header at or after ``start``."""
+    n = len(CLAIMS_HEADER)
+    for i in range(start, len(words) - n + 1):
+        run = words[i:i + n]
+        if (tuple(w.text for w in run) == CLAIMS_HEADER
+                and all(w.page == run[0].page and abs(w.y0 - run[0].y0) < 1 for w in run)):
+            return i
+    return None
+
+
+def _is_key_start(word: Word, claim_key: str) -> bool:
+    """``word`` is the claim key, or its first part where the key breaks at a hyphen."""
+    k, whole = key(word.text), key(claim_key)
+    return bool(k) and (k == whole or (whole.startswith(k) and word.text[-1] in "-\u2010\u2011"))
+
+
+def right_margin(words: list[Word]) -> float:
+    """The x position (pt) of the text block's right edge: where most pages' widest line ends
+    (justified prose ends there; a page with something running past it is the exception)."""
+    ends: dict[int, float] = {}
+    for w in words:
+        ends[w.page] = max(ends.get(w.page, 0.0), w.x1)
+    widest = sorted(ends.values())
+    return widest[len(widest) // 2] if widest else 0.0
+
+
+def claims_table_problems(words: list[Word], tables: list[tuple[str, list[list[str]]]]) -> list[str]:
+    """What is wrong with the claims tables in the PDF: missing tables or rows, rows whose first
+    line does not end in the row's result, words past the right margin (see the module docstring).
+
+    A row's cells are top-aligned, so the first line of every cell sits on the baseline of the
+    row's claim key, which starts at the x position of the header's "claim"; the result column is
+    the rightmost. Each row is looked for on the page of the row before it or the next page (a
+    table set in one block that is taller than the page loses its last rows off the bottom)."""
+    margin = right_margin(words) + MARGIN_TOLERANCE
+    problems, cursor = [], 0
+    for title, rows in tables:
+        head = _find_header(words, cursor)
+        if head is None:
+            problems.append(f"claims table of {title!r} not found (no 'claim | what the text says' header)")
+            continue
+        left, page = words[head].x0, words[head].page
+        cursor = head + len(CLAIMS_HEADER)
+        bad: list[str] = []
+        pages: set[int] = set()
+        for row in rows:
+            claim_key, result = row[0], row[-1]
+            at = None
+            for i in range(cursor, len(words)):
+                if words[i].page > page + 1:
+                    break
+                if abs(words[i].x0 - left) < 3 and _is_key_start(words[i], claim_key):
+                    at = i
+                    break
+            if at is None:
+                bad.append(f"row {claim_key!r} not found")
+                continue
+            first = words[at]
+            line = [w for w in words[max(0, at - 80):at + 400]
+                    if w.page == first.page and abs(w.y0 - first.y0) < 1]
+            last = max(line, key=lambda w: w.x1)
+            if key(last.text) != key(result.split()[0]):
+                bad.append(f"row {claim_key!r} (page {first.page}) ends in {last.text!r}, "
+                           f"not its result {result!r}")
+            elif last.x1 > margin:
+                bad.append(f"row {claim_key!r} (page {first.page}) runs {last.x1 - margin:.0f} pt "
+                           "past the right margin")
+            cursor, page = at + 1, first.page
+            pages.add(page)
+        if bad:
+            where = f"pages {min(pages)}-{max(pages)}" if pages else "in the PDF"
+            problems.append(
+                f"claims table of {title!r} ({where}) does not fit the page: {len(bad)} of "
+                f"{len(rows)} rows incomplete, e.g. " + "; ".join(bad[:3]))
+    return problems
+
+
 def pdf_text(pdf: Path) -> str:
     """The PDF's text (pdftotext, reading order)."""
     return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
@@ -107,6 +276,7 @@ def check(pdf: Path) -> list[str]:
             if marker in text:
                 where = text.index(marker)
                 problems.append(f"{what}: {text[max(0, where - 40):where + 60]!r}")
+    problems += claims_table_problems(pdf_words(pdf), claims_tables())
     return problems
 
 
@@ -121,7 +291,9 @@ def main(argv: list[str]) -> int:
         return 1
     exp = expected()
     problems = check(pdf)
+    tables = claims_tables()
     summary = ", ".join(f"{len(v)} {k}s" for k, v in exp.items())
+    summary += f", {len(tables)} claims tables ({sum(len(rows) for _, rows in tables)} rows) whole"
     if problems:
         print(f">>> PDF check FAILED ({pdf}, {page_count(pdf)} pages; looked for {summary}):")
         for p in problems:
