@@ -1,6 +1,6 @@
 """Check the print edition: read the PDF back with pdftotext and look for what must be in it.
 
-    python scripts/check_pdf.py _build/dying-relu-course.pdf
+    python scripts/check_pdf.py _build/dying-relu-course.pdf [LATEX_LOG]
 
 Fails (exit 1, listing what is missing) unless the PDF's text has
 - the title of every page of _toc.yml (its first `# ` heading),
@@ -10,17 +10,22 @@ Fails (exit 1, listing what is missing) unless the PDF's text has
   ``{figure}`` caption written in the text,
 - no widget text repr (``VBox(``, ``IntSlider(``...: what an explorer prints as without its
   printable frame),
-- and every chapter's claims table whole on the page: each row (found by its claim key, in the
+- every chapter's claims table whole on the page: each row (found by its claim key, in the
   order of the executed chapter's table) ends, on its first line, in its result ("held" or
   "NOT HELD"), and no word of that line runs past the right margin. A table wider than the text
   block loses its right-hand columns off the page (pdftotext keeps only what is on the page), so
-  this fails when a table overflows.
+  this fails when a table overflows;
+- and, from the LaTeX log (LATEX_LOG, its .tex beside it; by default the print build's, when the
+  PDF is the one that build made), no cell of a claims table wider than its column by more than
+  OVERFULL_TOLERANCE ("Overfull \\hbox" at lines of the .tex inside a claims table): a word too
+  long for its column runs into the next one.
 Text is compared on letters and digits only (lower case, after Unicode NFKC), so line breaks,
 hyphenation, ligatures and LaTeX's typographic quotes and dashes do not matter.
 """
 
 from __future__ import annotations
 
+import filecmp
 import html
 import json
 import re
@@ -31,8 +36,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_pdf import EXECUTED, ROOT, source_of, toc_files  # noqa: E402
+from build_pdf import EXECUTED, ROOT, STAGE, source_of, toc_files  # noqa: E402
 
 WIDGET_REPRS = ["VBox(", "HBox(", "IntSlider(", "Stack(", "Layout(", "FloatSlider(", "Dropdown("]
 # what an output with no printable form shows instead (an HTML display, a bare object)
@@ -43,6 +50,11 @@ FIGURE = re.compile(r"^(`{3,}|:{3,})\{figure\}[^\n]*\n((?:[ \t]*:[^\n]*\n)*)\s*\
 CLAIMS_HEADER = ("claim", "what", "the", "text", "says")
 # A word whose right edge is this far (pt) past the right margin counts as running off it.
 MARGIN_TOLERANCE = 2.0
+# An overfull cell is reported from this much (pt; a column's text is 2 x 6 pt from the next one's).
+OVERFULL_TOLERANCE = 3.0
+OVERFULL = re.compile(r"^Overfull \\hbox \(([\d.]+)pt too wide\) in (?:paragraph|alignment) at lines (\d+)--",
+                      re.M)
+TABLE_BEGIN = re.compile(r"\\begin\{(longtable|tabulary|tabular)\}")
 # The executed chapters the print build kept (it runs them again: they ask for inline execution).
 PRINT_EXECUTED = ROOT / "_build" / "print" / "_build" / "jupyter_execute"
 
@@ -250,6 +262,49 @@ def claims_table_problems(words: list[Word], tables: list[tuple[str, list[list[s
     return problems
 
 
+def claims_table_spans(tex: str) -> list[tuple[int, int]]:
+    """(first, last) line numbers of every claims table in the LaTeX source: a table environment
+    whose header reads "what the text says"."""
+    lines = tex.splitlines()
+    spans = []
+    for i, line in enumerate(lines):
+        begin = TABLE_BEGIN.search(line)
+        if not begin:
+            continue
+        close = f"\\end{{{begin.group(1)}}}"
+        end = next((j for j in range(i, len(lines)) if close in lines[j]), len(lines) - 1)
+        if "what the text says" in "\n".join(lines[i:min(end, i + 60)]):
+            spans.append((i + 1, end + 1))
+    return spans
+
+
+def overfull_problems(tex: str, log: str, titles: list[str]) -> list[str]:
+    """The claims tables (named by ``titles``, in book order) with a cell wider than its column."""
+    spans = claims_table_spans(tex)
+    worst: dict[int, list[float]] = {}
+    for m in OVERFULL.finditer(log):
+        too_wide, line = float(m.group(1)), int(m.group(2))
+        for n, (first, last) in enumerate(spans):
+            if first <= line <= last and too_wide > OVERFULL_TOLERANCE:
+                worst.setdefault(n, []).append(too_wide)
+    return [
+        f"claims table of {titles[n] if len(titles) == len(spans) else f'no. {n + 1}'!r} "
+        f"(.tex lines {spans[n][0]}-{spans[n][1]}): {len(widths)} overfull lines, up to "
+        f"{max(widths):.0f} pt wider than their column"
+        for n, widths in sorted(worst.items())
+    ]
+
+
+def print_build_log(pdf: Path) -> Path | None:
+    """The print build's LaTeX log, if ``pdf`` is the PDF that build made (or a copy of it)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    target = config["latex"]["latex_documents"]["targetname"]
+    made = STAGE / "_build" / "latex" / re.sub(r"\.tex$", ".pdf", target)
+    if made.exists() and filecmp.cmp(made, pdf, shallow=True):
+        return made.with_suffix(".log")
+    return None
+
+
 def pdf_text(pdf: Path) -> str:
     """The PDF's text (pdftotext, reading order)."""
     return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
@@ -261,8 +316,8 @@ def page_count(pdf: Path) -> int:
     return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
-def check(pdf: Path) -> list[str]:
-    """Every problem found in the PDF (empty: all good)."""
+def check(pdf: Path, log: Path | None = None) -> list[str]:
+    """Every problem found in the PDF and, given its LaTeX log, in that (empty: all good)."""
     text = pdf_text(pdf)
     flat = key(text)
     problems = []
@@ -276,24 +331,33 @@ def check(pdf: Path) -> list[str]:
             if marker in text:
                 where = text.index(marker)
                 problems.append(f"{what}: {text[max(0, where - 40):where + 60]!r}")
-    problems += claims_table_problems(pdf_words(pdf), claims_tables())
+    tables = claims_tables()
+    problems += claims_table_problems(pdf_words(pdf), tables)
+    if log is not None:
+        problems += overfull_problems(log.with_suffix(".tex").read_text(errors="replace"),
+                                      log.read_text(errors="replace"), [t for t, _ in tables])
     return problems
 
 
 def main(argv: list[str]) -> int:
-    """Command line: one argument, the PDF."""
-    if len(argv) != 1:
+    """Command line: the PDF, and optionally its LaTeX log."""
+    if len(argv) not in (1, 2):
         print(__doc__)
         return 2
     pdf = Path(argv[0])
     if not pdf.exists():
         print(f"ERROR: {pdf} not found (make pdf builds it)", file=sys.stderr)
         return 1
+    log = Path(argv[1]) if len(argv) == 2 else print_build_log(pdf)
+    if log is not None and not (log.exists() and log.with_suffix(".tex").exists()):
+        print(f"ERROR: {log} or its .tex not found", file=sys.stderr)
+        return 1
     exp = expected()
-    problems = check(pdf)
+    problems = check(pdf, log)
     tables = claims_tables()
     summary = ", ".join(f"{len(v)} {k}s" for k, v in exp.items())
     summary += f", {len(tables)} claims tables ({sum(len(rows) for _, rows in tables)} rows) whole"
+    summary += f" (LaTeX log: {log})" if log else " (no LaTeX log: overfull cells not checked)"
     if problems:
         print(f">>> PDF check FAILED ({pdf}, {page_count(pdf)} pages; looked for {summary}):")
         for p in problems:

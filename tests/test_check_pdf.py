@@ -111,3 +111,22 @@ def test_the_expected_rows_come_from_the_html_table():
     parser.feed('<table class="claims-table"><caption>c</caption><thead><tr><th scope="col">claim'
                 "</th></tr></thead><tbody><tr><td>a-b</td><td>x &lt; 1 &amp; y</td></tr></tbody>")
     assert [r for r in parser.rows if r] == [["a-b", "x < 1 & y"]]
+
+
+TEX = "\n".join([
+    r"\begin{tabular}{ll}", "a & b", r"\end{tabular}",                    # lines 1-3: not a claims table
+    r"\begin{longtable}{\X{13}{100}\X{39}{100}}", "claim", "&", "what the text says", r"\\",
+    "cell", r"\end{longtable}",                                           # lines 4-10
+])
+
+
+def test_overfull_cells_of_a_claims_table_are_found_in_the_latex_log():
+    assert check_pdf.claims_table_spans(TEX) == [(4, 10)]
+    log = ("Overfull \\hbox (10.10254pt too wide) in paragraph at lines 9--9\n"
+           "Overfull \\hbox (2.5pt too wide) in paragraph at lines 9--9\n"       # within tolerance
+           "Overfull \\hbox (50.0pt too wide) in paragraph at lines 2--2\n")     # not a claims table
+    assert check_pdf.overfull_problems(TEX, log, ["Ch 5"]) == [
+        "claims table of 'Ch 5' (.tex lines 4-10): 1 overfull lines, up to 10 pt wider than their column"]
+    assert check_pdf.overfull_problems(TEX, "Overfull \\hbox (695.7pt too wide) in alignment at lines "
+                                       "4--8\n", ["Ch 5"])[0].endswith("up to 696 pt wider than their column")
+    assert check_pdf.overfull_problems(TEX, "", ["Ch 5"]) == []
