@@ -51,13 +51,16 @@ def _ch5_live_explorer() -> object:
     """Chapter 5's explorer as a live session builds it (same draw: today + plots.draw_data_mean)."""
     from dying_relu.widgets import Range, frame_explorer
 
-    def draw(ratio: float, centred: str):
+    def frame_and_title(ratio: float, centred: str) -> tuple[dict, str]:
         res = today.data_mean_frame(float(ratio), centred == "centred")
-        return plots.draw_data_mean(res, f"mean / spread = {ratio:g}, {centred}: {res['dead']:.0%} dead")
+        return res, f"mean / spread = {ratio:g}, {centred}: {res['dead']:.0%} dead"
 
-    return frame_explorer(draw, {"ratio": [0, 1, 2, 4, 8, 16, 32], "centred": ["not centred", "centred"]},
+    kept = plots.DataMeanFigure(dpi=72)
+    return frame_explorer(lambda ratio, centred: plots.draw_data_mean(*frame_and_title(ratio, centred)),
+                          {"ratio": [0, 1, 2, 4, 8, 16, 32], "centred": ["not centred", "centred"]},
                           start={"ratio": 8, "centred": "not centred"}, dpi=72,
-                          live={"ratio": Range(0.0, 32.0, step=0.1)}, live_mode=True)
+                          live={"ratio": Range(0.0, 32.0, step=0.1)}, live_mode=True,
+                          live_draw=lambda ratio, centred: kept.png(*frame_and_title(ratio, centred)))
 
 
 def ch1_live_explorer() -> tuple[object, speed.RaceResult]:
@@ -110,10 +113,12 @@ def _ch3_live_explorer() -> object:
     from dying_relu.widgets import Range, frame_explorer
 
     plots.use_style()
+    kept = plots.DeadExplorerFigure(dpi=75)
     return frame_explorer(lambda lr, bias: plots.draw_explorer(dying.compute(lr=lr, bias=bias)),
                           {"lr": [0.3, 1.0, 1.5, 2.0], "bias": [-1.0, -0.5, 0.0, 0.25]},
                           start={"lr": 1.5, "bias": 0.0}, dpi=75, live_mode=True,
-                          live={"lr": Range(0.1, 3.0, log=True), "bias": Range(-1.5, 0.5, step=0.05)})
+                          live={"lr": Range(0.1, 3.0, log=True), "bias": Range(-1.5, 0.5, step=0.05)},
+                          live_draw=lambda lr, bias: kept.png(dying.compute(lr=lr, bias=bias)))
 
 
 #: Chapter 2's live settings: three of the book's frames and seven values off its grid. Each is
@@ -136,7 +141,7 @@ def ch2_live_update_seconds() -> list[float]:
         {"depth": list(G.EXPLORER_DEPTHS), "scale": list(G.EXPLORER_SCALES)},
         live={"depth": Range(*G.EXPLORER_DEPTH_RANGE), "scale": Range(*G.EXPLORER_SCALE_RANGE, log=True)},
         start={"depth": 15, "scale": 2.0}, dpi=72, describe=plots.describe_gradient_explorer,
-        live_mode=True,
+        live_mode=True, live_draw=plots.GradientExplorerFigure(dpi=72).png,
     )
     return [explorer.update(depth=d, scale=s) for d, s in CH2_LIVE_SETTINGS]
 

@@ -10,8 +10,10 @@ What it does, mechanically (nothing else in the notebook changes; outputs are ke
    (``V`` is read by the prose's ``{eval}`` roles; glue still stores every value for the book).
 2. Markdown: ``{glue:text}`KEY:FMT``` and ``{glue}`KEY:FMT``` become ``{eval}`V["KEY:FMT"]```.
    Kept as they are, and reported: pastes from another notebook (``{glue:text}`NB.ipynb::KEY```),
-   which the kernel of this notebook cannot evaluate, and ``{glue:md}``/``{glue:figure}`` (not
-   plain text).
+   which the kernel of this notebook cannot evaluate and jupyterlab-myst shows raw (compute the
+   number in this notebook with the library function the other chapter uses, glue it and read it
+   with ``{eval}``; tests/test_notebooks_clean.py fails on such a role), and
+   ``{glue:md}``/``{glue:figure}`` (not plain text).
 3. Gated solutions (every cell between a ``{solution-start}`` and its ``{solution-end}``):
    code cells get the first line ``%%solution LABEL`` (run in the book and nbval, wait for the
    learner live), and every cell inside, markdown too, is folded in JupyterLab
@@ -93,7 +95,8 @@ def convert_markdown(text: str, report: Report) -> str:
     def repl(m: re.Match) -> str:
         key = m.group(1)
         if "::" in key:
-            report.kept.append(f"{m.group(0)} (pasted from another notebook)")
+            report.kept.append(f"{m.group(0)} (pasted from another notebook: raw in JupyterLab; "
+                               "compute the number here with the other chapter's library function)")
             return m.group(0)
         report.glue_roles += 1
         return '{eval}`V["' + key.replace("\\", "\\\\").replace('"', '\\"') + '"]`'

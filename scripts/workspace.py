@@ -121,6 +121,34 @@ def fold_like_the_book(cell: dict) -> None:
         del cell["metadata"]["jupyter"]
 
 
+# The first line of a gated solution's code cell: ``%%solution LABEL``, perhaps already numbered.
+SOLUTION_LINE = re.compile(r"^%%solution[ \t]+(?P<label>\S+)(?:[ \t]+\(part \d+ of \d+\))?[ \t]*$", re.M)
+
+
+def number_solution_parts(cells: list[dict]) -> int:
+    """Number the cells of each solution that spans several: ``%%solution LABEL (part 2 of 3)``.
+
+    The live kernel then knows, whatever order the cells run in, that part 2 needs part 1 and
+    how many parts there are (dying_relu.live: each part's button runs the earlier parts first).
+    A solution in one cell keeps its line. Returns how many cells were numbered."""
+    parts: dict[str, list[tuple[dict, str, re.Match]]] = {}
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        m = SOLUTION_LINE.match(source.lstrip())
+        if m:
+            parts.setdefault(m.group("label"), []).append((cell, source.lstrip(), m))
+    numbered = 0
+    for label, found in parts.items():
+        if len(found) < 2:
+            continue
+        for k, (cell, source, m) in enumerate(found, 1):
+            cell["source"] = f"%%solution {label} (part {k} of {len(found)})" + source[m.end():]
+            numbered += 1
+    return numbered
+
+
 def learner_copy(src: Path, dest: Path) -> None:
     """Copy a chapter for a learner: as it is, except that solutions keep their results to
     themselves and the prose is the screen edition's.
@@ -130,8 +158,10 @@ def learner_copy(src: Path, dest: Path) -> None:
     exercise: they are left out of the copy (the cell shows its button once run; see
     dying_relu.live). Markdown cells keep the HTML book's ``{only}`` text and lose the print
     edition's (:func:`live_markdown`); code the book hides is folded (:func:`fold_like_the_book`).
+    The parts of a solution that spans several cells are numbered (:func:`number_solution_parts`).
     """
     nb = json.loads(src.read_text(encoding="utf-8"))
+    number_solution_parts(nb.get("cells", []))
     for cell in nb.get("cells", []):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source

@@ -16,14 +16,19 @@ def _clean_env(monkeypatch):
     monkeypatch.delenv(C.ENV_REPORT, raising=False)
 
 
+def held(c: C.Claims, key: str) -> bool:
+    return c.claims[key].held
+
+
 def test_bounds_hold_and_fail_without_raising_by_default():
     c = C.Claims("ch9", "Test")
-    assert c.at_least("a", "x is large", 3.0, 2.0)
-    assert not c.at_most("b", "x is small", 3.0, 2.0)
-    assert c.between("c", "x is moderate", 3.0, 1.0, 4.0)
-    assert not c.between("d", "nan never holds", float("nan"), 0.0, 1.0)
-    assert c.count("e", "most seeds", 4, 5, at_least=4)
-    assert not c.check("f", "yes/no", False, measured="no", expected="yes")
+    c.at_least("a", "x is large", 3.0, 2.0)
+    c.at_most("b", "x is small", 3.0, 2.0)
+    c.between("c", "x is moderate", 3.0, 1.0, 4.0)
+    c.between("d", "nan never holds", float("nan"), 0.0, 1.0)
+    c.count("e", "most seeds", 4, 5, at_least=4)
+    c.check("f", "yes/no", False, measured="no", expected="yes")
+    assert [held(c, k) for k in "abcdef"] == [True, False, True, False, True, False]
     assert c.n_checked == 6 and [x.key for x in c.failed] == ["b", "d", "f"]
     assert c.summary_line().startswith("6 claims checked when this page was built, 3 held.")
     assert "b; d; f" in c.summary_line()
@@ -40,7 +45,8 @@ def test_margin_is_relative_distance_to_nearest_bound():
 def test_strict_mode_raises_with_the_sentence_and_the_distance(monkeypatch):
     monkeypatch.setenv(C.ENV_MODE, "strict")
     c = C.Claims("ch2", "The one-sided vanishing gradient")
-    assert c.at_least("ok", "fine", 1.0, 0.5)
+    c.at_least("ok", "fine", 1.0, 0.5)
+    assert held(c, "ok")
     with pytest.raises(C.ClaimFailed) as err:
         c.at_least("relu-he-trains", "ReLU+He reaches 95%.", 0.6, 0.9, fmt=".2f")
     msg = str(err.value)
@@ -83,11 +89,12 @@ def test_bad_mode_and_bad_chapter(monkeypatch):
 
 def test_sequences_must_hold_for_every_element():
     c = C.Claims("ch9")
-    assert c.between("all", "every seed", [0.5, 0.7, 0.9], 0.4, 1.0, fmt=".1f")
-    assert c.claims["all"].measured == "0.5 to 0.9 (3 values)"
-    assert not c.between("one-out", "every seed", [0.5, 1.2], 0.4, 1.0)
-    assert c.claims["one-out"].value == pytest.approx(1.2)
-    assert not c.at_least("nan", "every seed", [1.0, float("nan")], 0.0)
+    c.between("all", "every seed", [0.5, 0.7, 0.9], 0.4, 1.0, fmt=".1f")
+    assert held(c, "all") and c.claims["all"].measured == "0.5 to 0.9 (3 values)"
+    c.between("one-out", "every seed", [0.5, 1.2], 0.4, 1.0)
+    assert not held(c, "one-out") and c.claims["one-out"].value == pytest.approx(1.2)
+    c.at_least("nan", "every seed", [1.0, float("nan")], 0.0)
+    assert not held(c, "nan")
     with pytest.raises(ValueError, match="no values"):
         c.at_least("empty", "s", [], 0.0)
 
@@ -146,3 +153,28 @@ def test_the_book_parses_markdown_outputs_as_myst_and_styles_the_claims_table():
     sphinx = config["sphinx"]["config"]
     assert sphinx["nb_render_markdown_format"] == "myst"
     assert r"\newenvironment{sphinxclassclaims-table}" in sphinx["latex_elements"]["preamble"]
+
+
+def test_a_claim_cell_displays_nothing(capsys):
+    """A chapter's claim cell ends with the check: its value must not be shown (JupyterLab showed
+    `True` under every bookkeeping cell after Run All). Every check returns None."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell()
+    shell.user_ns["C"] = C
+    shown = []
+    shell.displayhook.write_format_data = lambda data, md=None: shown.append(data)
+    cells = [
+        'c = C.Claims("ch9")',
+        'c.at_least("a", "s", 2.0, 1.0)',
+        'c.at_most("b", "s", 2.0, 1.0)',  # a failed claim shows nothing either (recorded)
+        'c.between("c", "s", 0.5, 0.0, 1.0)',
+        'c.count("d", "s", 3, 3, at_least=3)',
+        'c.check("e", "s", True, measured="yes", expected="yes")',
+    ]
+    for cell in cells:
+        result = shell.run_cell(cell)
+        assert result.success and result.result is None, cell
+    assert shown == [] and capsys.readouterr().out == ""
+    c = shell.user_ns["c"]
+    assert [held(c, k) for k in "abcde"] == [True, False, True, True, True]

@@ -124,6 +124,30 @@ def test_learning_rate_sweep_high_lr_kills_units(spirals):
     assert not s.diverged.any()
 
 
+def test_chapter3_lr_sweep_gives_the_same_numbers_for_part_of_its_rates(spirals):
+    """Chapter 4 quotes Chapter 3's dead fractions at learning rate 1.5 by running only that rate
+    of dying.spirals_lr_sweep: every run depends only on its rate and seed, so they are the full
+    sweep's; and the sweep is Chapter 3's set-up (spirals(300, seed=0), 30 epochs)."""
+    seeds = range(2)
+    full = dying.spirals_lr_sweep([1.0, 1.5], seeds=seeds)
+    part = dying.spirals_lr_sweep([1.5], seeds=seeds)
+    np.testing.assert_array_equal(full.dead_final[1], part.dead_final[0])
+    np.testing.assert_array_equal(full.accuracy[1], part.accuracy[0])
+    direct = dying.sweep("lr", [1.5], *spirals, seeds=seeds, epochs=30)
+    np.testing.assert_array_equal(direct.dead_final, part.dead_final)
+    assert dying.LR_SWEEP_RATES == (0.1, 0.3, 0.6, 1.0, 1.5, 2.0, 3.0)
+
+
+def test_chapter3_born_dead_grid():
+    """Chapter 3's grid, which Chapter 4 recomputes to quote it: widths 2-10, depths 1-50, 5000
+    networks, and deterministic (the same numbers on every call)."""
+    bd = dying.born_dead_grid()
+    assert bd.widths == (2, 3, 4, 5, 10) and list(bd.depths) == list(range(1, 51)) and bd.n_nets == 5000
+    again = dying.born_dead_grid()
+    np.testing.assert_array_equal(bd.p, again.p)
+    assert 0.8 < bd.at(2, 10) < 0.97 and bd.at(3, 10) < bd.at(2, 10)
+
+
 def test_sweep_accepts_an_optimizer_factory(spirals):
     X, y = spirals
     s = dying.sweep("lr", [0.3], X, y, seeds=[0], epochs=1, sizes=(2, 8, 3),

@@ -428,3 +428,36 @@ def test_run_pairs_trains_only_the_listed_pairs():
     assert c.values("negbias", "leaky01")[1] == direct.test_accuracy
     with pytest.raises(KeyError):
         fixes.run_pairs([("nowhere", "relu")], seeds=range(2))
+
+
+def test_runs_in_worker_processes_equal_serial_runs():
+    """``jobs=2`` spreads the runs over worker processes: every seeded run is the same as in this
+    process (bit for bit: same code, same environment, one BLAS thread each), in the same order,
+    and the progress wrapper still sees every (setting, fix) pair."""
+    pairs = [("highlr", "relu"), ("negbias", "leaky01"), ("deepnarrow", "relu_bn")]
+    seen: list = []
+
+    def progress(items):
+        items = list(items)
+        seen.extend(items)
+        return items
+
+    serial = fixes.run_pairs(pairs, seeds=(0, 1))
+    parallel = fixes.run_pairs(pairs, seeds=(0, 1), jobs=2, progress=progress)
+    assert [(s.key, f.key) for s, f in seen] == pairs
+    assert list(parallel.runs) == list(serial.runs)
+    for key, runs in serial.runs.items():
+        for a, b in zip(runs, parallel.runs[key], strict=True):
+            assert (a.setting, a.fix, a.seed, a.diverged) == (b.setting, b.fix, b.seed, b.diverged)
+            np.testing.assert_array_equal(a.loss, b.loss)
+            np.testing.assert_array_equal(a.never_active_layers, b.never_active_layers)
+            assert a.test_accuracy == b.test_accuracy
+
+
+def test_jobs_must_be_positive_and_unregistered_fixes_run_here():
+    with pytest.raises(ValueError, match="jobs must be at least 1"):
+        fixes.run_pairs([("highlr", "relu")], seeds=(0, 1), jobs=0)
+    custom = dataclasses.replace(fixes.get_fix("leaky01"), key="my-leaky")  # not registered
+    setting = next(s for s in fixes.SETTINGS if s.key == "highlr")
+    out = fixes._train_pairs([(setting, custom)], (0, 1), np.float32, None, jobs=2)
+    assert [r.fix for r in out[("highlr", "my-leaky")]] == ["my-leaky", "my-leaky"]

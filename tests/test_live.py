@@ -97,8 +97,10 @@ def shell():
 
     sh = InteractiveShell()
     live.register(sh)
+    live._PARTS.clear()
     yield sh
     live.reveal_solutions(False)
+    live._PARTS.clear()
 
 
 def test_solution_runs_when_not_live(shell, monkeypatch, capsys):
@@ -124,9 +126,11 @@ def test_solution_waits_when_live_and_runs_on_click(shell, monkeypatch, capsys):
     (box,) = shown
     note, button, _out = box.children
     assert "ex-1" in note.value and "%reveal_solutions" in note.value
+    assert button.description == "Show the solution's output"
     button.click()
     assert shell.user_ns["answer"] == 6
-    assert button.disabled
+    assert button.disabled and button.description == "solution run"
+    assert "has run: its output is below" in note.value
 
 
 def test_reveal_solutions_lets_them_run(shell, monkeypatch):
@@ -146,6 +150,137 @@ def test_solution_error_fails_the_cell(shell, monkeypatch):
     assert isinstance(result.error_in_exec, live.SolutionError)
 
 
+# ----------------------------------------------------------------------------- solutions in parts
+@pytest.fixture
+def shown(monkeypatch):
+    """The widgets the magic displays (one VBox per waiting part), live."""
+    monkeypatch.setenv("DYING_RELU_LIVE", "1")
+    boxes = []
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: boxes.extend(objs))
+    return boxes
+
+
+PARTS = [  # one exercise's solution in three cells: each uses what the one before computes
+    "a = 1\nlog.append('part 1')",
+    "b = a + 1\nlog.append('part 2')",
+    "c = b + 1\nlog.append('part 3')",
+]
+
+
+def run_parts(shell, numbered=True, which=(1, 2, 3)):
+    """Run the solution's cells as Run All does (or only some of them); returns their buttons."""
+    shell.run_cell("log = []")
+    for k in which:
+        line = f"ex-3 (part {k} of 3)" if numbered else "ex-3"
+        assert shell.run_cell(f"%%solution {line}\n{PARTS[k - 1]}").success
+    parts = live._PARTS["ex-3"]
+    return {p.number: p.button for p in parts}
+
+
+def texts(shell):
+    return [p.button.description for p in sorted(live._PARTS["ex-3"], key=lambda p: p.number)]
+
+
+def test_parts_wait_and_say_which_they_are(shell, shown):
+    buttons = run_parts(shell)
+    assert shell.user_ns["log"] == [] and len(shown) == 3
+    assert texts(shell) == [
+        "Show the solution's output (part 1 of 3)",
+        "Show the solution's output (part 2 of 3; runs part 1 first)",
+        "Show the solution's output (part 3 of 3; runs parts 1-2 first)",
+    ]
+    note = shown[2].children[0].value
+    assert "ex-3" in note and "in 3 cells" in note and "earlier ones" in note
+    assert not any(b.disabled for b in buttons.values())
+
+
+def test_last_part_first_runs_every_part_in_order(shell, shown):
+    buttons = run_parts(shell)
+    buttons[3].click()
+    assert shell.user_ns["log"] == ["part 1", "part 2", "part 3"]
+    assert shell.user_ns["c"] == 3
+    assert texts(shell) == ["part 1 of 3 run (with part 3)", "part 2 of 3 run (with part 3)",
+                            "part 3 of 3 run"]
+    notes = [p.note.value for p in live._PARTS["ex-3"]]
+    assert "part 1 of 3, has run (with part 3): its output is below" in notes[0]
+    assert "part 3 of 3, has run: its output is below" in notes[2]
+    assert all(b.disabled for b in buttons.values())
+
+
+def test_out_of_order_presses_run_each_part_once(shell, shown):
+    buttons = run_parts(shell)
+    buttons[2].click()  # part 2 first: part 1 runs before it
+    assert shell.user_ns["log"] == ["part 1", "part 2"]
+    assert texts(shell)[2] == "Show the solution's output (part 3 of 3)"  # nothing left to run first
+    assert buttons[1].disabled and buttons[2].disabled and not buttons[3].disabled
+    buttons[3].click()
+    assert shell.user_ns["log"] == ["part 1", "part 2", "part 3"]  # parts 1 and 2 not again
+    buttons[1].click()  # disabled in the browser; a click that gets through runs nothing
+    assert shell.user_ns["log"] == ["part 1", "part 2", "part 3"]
+
+
+def test_unnumbered_parts_follow_the_order_their_cells_ran(shell, shown):
+    """Cells straight from a chapter (not a learner's copy) carry no part numbers."""
+    buttons = run_parts(shell, numbered=False)
+    assert texts(shell)[0] == "Show the solution's output (part 1 of 3)"  # updated as parts came
+    assert texts(shell)[2].endswith("(part 3 of 3; runs parts 1-2 first)")
+    buttons[2].click()
+    assert shell.user_ns["log"] == ["part 1", "part 2"]
+    # the same cell run again (Run All twice) is the same part, waiting again
+    assert shell.run_cell(f"%%solution ex-3\n{PARTS[1]}").success
+    assert len(live._PARTS["ex-3"]) == 3
+    assert texts(shell)[1] == "Show the solution's output (part 2 of 3)"
+
+
+def test_a_part_whose_earlier_cells_never_ran_says_so(shell, shown):
+    buttons = run_parts(shell, which=(3,))
+    buttons[3].click()
+    assert shell.user_ns["log"] == [] and not buttons[3].disabled
+    note = live._PARTS["ex-3"][0].note.value
+    assert "Parts 1-2" in note and "have not run in this kernel" in note
+    assert texts(shell) == ["Show the solution's output (part 3 of 3; runs parts 1-2 first)"]
+    for k in (1, 2):
+        shell.run_cell(f"%%solution ex-3 (part {k} of 3)\n{PARTS[k - 1]}")
+    assert "not run in this kernel" not in live._PARTS["ex-3"][0].note.value  # no longer true
+    buttons[3].click()
+    assert shell.user_ns["log"] == ["part 1", "part 2", "part 3"]
+
+
+def test_a_failing_earlier_part_stops_the_press(shell, shown):
+    shell.run_cell("log = []")
+    shell.run_cell("%%solution ex-3 (part 1 of 2)\nlog.append('part 1')\n1 / 0")
+    shell.run_cell("%%solution ex-3 (part 2 of 2)\nlog.append('part 2')")
+    part1, part2 = live._PARTS["ex-3"]
+    part2.button.click()
+    assert shell.user_ns["log"] == ["part 1"]
+    assert part1.state == "failed" and part2.state == "waiting"
+    assert part1.button.description == "part 1 of 2 failed: see the error below"
+    assert not part1.button.disabled and not part2.button.disabled
+    assert "Part 1 of the solution failed" in part2.note.value
+    assert "part 1 of 2, failed: its error is below" in part1.note.value
+
+
+def test_revealed_part_runs_the_earlier_waiting_parts_first(shell, shown):
+    buttons = run_parts(shell, which=(1, 2))
+    shell.run_cell("%reveal_solutions")
+    assert shell.run_cell(f"%%solution ex-3 (part 3 of 3)\n{PARTS[2]}").success
+    assert shell.user_ns["log"] == ["part 1", "part 2", "part 3"]
+    assert buttons[1].disabled and [buttons[k].description for k in (1, 2)] == [
+        "part 1 of 3 run (with part 3)", "part 2 of 3 run (with part 3)"]
+    assert len(shown) == 2  # the revealed part shows no button
+
+
+def test_not_live_parts_run_in_order_without_bookkeeping(shell, monkeypatch):
+    monkeypatch.setenv("DYING_RELU_LIVE", "0")
+    shell.run_cell("log = []")
+    for k in (1, 2, 3):
+        assert shell.run_cell(f"%%solution ex-3\n{PARTS[k - 1]}").success
+    assert shell.user_ns["log"] == ["part 1", "part 2", "part 3"]
+    assert live._PARTS == {}
+
+
 # ----------------------------------------------------------------------------- the converter
 def test_convert_fixture():
     conv = _converter()
@@ -153,7 +288,7 @@ def test_convert_fixture():
     out, report = conv.convert_notebook(copy.deepcopy(nb))
     text = json.dumps(out)
     assert "{glue:text}" not in text
-    assert report.glue_roles == 5 and report.imports == 1 and report.solution_cells == 1
+    assert report.glue_roles == 5 and report.imports == 1 and report.solution_cells == 4
     cells = out["cells"]
     assert cells[1]["source"].endswith(conv.IMPORT_NEW)
     assert conv.IMPORT_NEW.startswith("from dying_relu.live import V, glue  # noqa: F401")
@@ -172,6 +307,8 @@ def test_convert_fixture():
     # the solution-start cell itself, the exercise and the cells after the solution stay open
     for i in (4, 5, 8, 9):
         assert "source_hidden" not in cells[i]["metadata"].get("jupyter", {}), i
+    # a solution in three code cells: each under the magic, with the same label
+    assert [cells[i]["source"].split("\n", 1)[0] for i in (12, 14, 15)] == ["%%solution fx-ex3"] * 3
     assert out["metadata"]["mystnb"] == {"execution_mode": "inline"}
     again, _ = conv.convert_notebook(copy.deepcopy(out))
     assert again == out

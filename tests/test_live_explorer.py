@@ -122,3 +122,25 @@ def test_range_contains():
 
 def test_module_exports():
     assert {"Range", "LiveExplorer"} <= set(widgets.__all__)
+
+
+def test_live_draw_draws_the_live_frames():
+    """With ``live_draw`` (a kept figure's PNG) the live explorer uses it for every update and
+    never calls ``draw``; the static book still draws with ``draw``."""
+    from dying_relu.plots import figure_to_png
+
+    pngs: list[dict] = []
+
+    def live_draw(lr: float, act: str) -> bytes:
+        pngs.append({"lr": lr, "act": act})
+        return figure_to_png(draw(lr, act), dpi=40)
+
+    ex = make(live_mode=True, live_draw=live_draw)
+    CALLS.clear()
+    pngs.clear()
+    ex.update(lr=0.42, act="tanh")
+    assert pngs == [{"lr": 0.42, "act": "tanh"}]
+    assert CALLS == [{"lr": 0.42, "act": "tanh"}]  # only through live_draw's own call
+    assert "data:image/png;base64," in ex.frame.value and "slope 0.42 for tanh" in ex.frame.value
+    static = make(live_mode=False, live_draw=live_draw)
+    assert isinstance(static, FrameExplorer) and len(pngs) == 1  # the book's frames come from draw

@@ -102,6 +102,32 @@ def test_learner_copy_leaves_solution_results_out(tmp_path):
     assert cells[1]["outputs"][0]["text"] == "kept\n" and cells[1]["execution_count"] == 4
 
 
+def test_learner_copy_numbers_the_parts_of_a_solution(tmp_path):
+    """A solution in several cells: each part's line says which it is (the live kernel then knows
+    what to run first, whatever order the cells run in); a one-cell solution keeps its line."""
+    code = lambda s: {"cell_type": "code", "source": s, "metadata": {}, "execution_count": 1,  # noqa: E731
+                      "outputs": []}
+    nb = {"cells": [
+        code("%%solution ex-1\nprint(1)"),
+        code(["%%solution ex-2\n", "a = 1\n"]),
+        {"cell_type": "markdown", "source": "Between the parts.", "metadata": {}},
+        code("%%solution ex-2 (part 7 of 9)\nb = a + 1"),
+        code("%%solution ex-2\nc = b + 1"),
+        code("x = 1"),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    src, dest = tmp_path / "a.ipynb", tmp_path / "b.ipynb"
+    src.write_text(json.dumps(nb))
+    workspace.learner_copy(src, dest)
+    cells = json.loads(dest.read_text())["cells"]
+    assert cells[0]["source"] == "%%solution ex-1\nprint(1)"
+    assert cells[1]["source"] == "%%solution ex-2 (part 1 of 3)\na = 1\n"
+    assert cells[3]["source"] == "%%solution ex-2 (part 2 of 3)\nb = a + 1"
+    assert cells[4]["source"] == "%%solution ex-2 (part 3 of 3)\nc = b + 1"
+    assert cells[5]["source"] == "x = 1"
+    again = json.loads(dest.read_text())
+    assert workspace.number_solution_parts(again["cells"]) == 3 and again["cells"] == cells
+
+
 def test_live_markdown_keeps_the_screen_edition():
     text = ("Intro.\n\n```{only} html\nMove the slider.\n```\n\n"
             "```{only} latex\nThe figure shows lr 1.\n```\n\n"

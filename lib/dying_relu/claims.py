@@ -16,9 +16,12 @@ width") is backed by a check right after the cell that measures it::
     claims.table()
 
 A failed check never stops the book from building: it is recorded, shown in the page's summary
-and table, and reported. Under ``DYING_RELU_CLAIMS=strict`` (set by ``make nbval`` and the
-numeric-profile matrix) it raises :class:`ClaimFailed` at once, naming the chapter, the claim,
-the sentence, what was measured and what the sentence needs, so ``make test`` fails there.
+and table, and reported. The checks return nothing, so a claim cell (a check is the last line of a code
+cell in the chapters) displays nothing, in the book or in JupyterLab; whether a claim held is in
+``claims.claims[key].held``, the summary and the table. Under ``DYING_RELU_CLAIMS=strict`` (set
+by ``make nbval`` and the numeric-profile matrix) it raises :class:`ClaimFailed` at once, naming
+the chapter, the claim, the sentence, what was measured and what the sentence needs, so
+``make test`` fails there.
 
 With ``DYING_RELU_CLAIMS_REPORT=DIR`` every chapter also writes ``DIR/<chapter>.json`` with all
 its claims (value, bounds, margin), which the matrix uses to report the spread of each claim
@@ -108,7 +111,7 @@ class Claims:
             raise ValueError(f"{ENV_MODE} must be 'strict' or 'record' (the default), got {mode!r}.")
         return mode == "strict"
 
-    def _record(self, claim: Claim) -> bool:
+    def _record(self, claim: Claim) -> None:
         if not claim.key or any(c.isspace() for c in claim.key):
             raise ValueError(f"A claim key is one word such as 'relu-he-trains', got {claim.key!r}.")
         strict = self.strict  # validates the mode on every check, not only on a failure
@@ -116,7 +119,6 @@ class Claims:
         self._write_report()
         if not claim.held and strict:
             raise ClaimFailed(self.failure_message(claim))
-        return claim.held
 
     def failure_message(self, claim: Claim) -> str:
         """The sentence that no longer holds, and by how much."""
@@ -147,9 +149,9 @@ class Claims:
         (path / f"{self.chapter}.json").write_text(json.dumps(report, indent=1, default=float))
 
     # ------------------------------------------------------------------ checks
-    def check(self, key: str, sentence: str, held: bool, *, measured: str, expected: str) -> bool:
+    def check(self, key: str, sentence: str, held: bool, *, measured: str, expected: str) -> None:
         """A yes/no claim: ``held`` says whether the measurement supports ``sentence``."""
-        return self._record(Claim(key, sentence, measured, expected, bool(held)))
+        self._record(Claim(key, sentence, measured, expected, bool(held)))
 
     def between(
         self,
@@ -160,7 +162,7 @@ class Claims:
         hi: float | None = None,
         *,
         fmt: str = ".3g",
-    ) -> bool:
+    ) -> None:
         """``lo <= value <= hi`` (either bound may be None). NaN never holds.
 
         ``value`` may be a sequence (one number per seed, layer, ...): then *every* element must
@@ -203,21 +205,21 @@ class Claims:
             )
         else:
             measured = _fmt(v, fmt) if math.isfinite(v) else str(v)
-        return self._record(Claim(key, sentence, measured, expected, held, v, lo, hi, margin))
+        self._record(Claim(key, sentence, measured, expected, held, v, lo, hi, margin))
 
-    def at_least(self, key: str, sentence: str, value: float, bound: float, *, fmt: str = ".3g") -> bool:
+    def at_least(self, key: str, sentence: str, value: float, bound: float, *, fmt: str = ".3g") -> None:
         """``value >= bound``."""
-        return self.between(key, sentence, value, lo=bound, fmt=fmt)
+        self.between(key, sentence, value, lo=bound, fmt=fmt)
 
-    def at_most(self, key: str, sentence: str, value: float, bound: float, *, fmt: str = ".3g") -> bool:
+    def at_most(self, key: str, sentence: str, value: float, bound: float, *, fmt: str = ".3g") -> None:
         """``value <= bound``."""
-        return self.between(key, sentence, value, hi=bound, fmt=fmt)
+        self.between(key, sentence, value, hi=bound, fmt=fmt)
 
-    def count(self, key: str, sentence: str, k: int, n: int, *, at_least: int) -> bool:
+    def count(self, key: str, sentence: str, k: int, n: int, *, at_least: int) -> None:
         """``k`` of ``n`` cases (seeds, runs) have the property; the sentence needs ``at_least``."""
         if not 0 <= k <= n:
             raise ValueError(f"Claim {key!r}: {k} of {n} is not a count.")
-        return self._record(
+        self._record(
             Claim(key, sentence, f"{k} of {n}", f"at least {at_least} of {n}", k >= at_least,
                   float(k), float(at_least), None, (k - at_least) / max(n, 1))
         )
@@ -239,13 +241,12 @@ class Claims:
             line += " Not held on this machine: " + "; ".join(f"{c.key}" for c in bad) + "."
         return line
 
-    def summary(self):
-        """Display the summary line (deterministic while every claim holds); returns it as Markdown."""
+    def summary(self) -> None:
+        """Display the summary line in bold Markdown (deterministic while every claim holds; a cell
+        ending in this call shows the line once, not also a return value)."""
         from IPython.display import Markdown, display
 
-        md = Markdown(("**" if not self.failed else "**⚠ ") + self.summary_line() + "**")
-        display(md)
-        return None
+        display(Markdown(("**" if not self.failed else "**⚠ ") + self.summary_line() + "**"))
 
     def glue(self, name: str | None = None) -> None:
         """Glue the summary line as inline Markdown (``{glue:md}`NAME```), e.g. for the chapter's top."""

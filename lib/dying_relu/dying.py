@@ -7,9 +7,11 @@ Chapter 3's experiments, so the chapter only calls and plots:
   :func:`dying_relu.train.fit` that records dead fractions over training (:func:`dead_recorder`);
 - the single neuron of the classic explanation (:func:`single_neuron`, :func:`neuron_gradients`);
 - sweeps over the initial bias and the learning rate across seeds (:func:`sweep`,
-  :func:`make_optimizer`);
+  :func:`make_optimizer`; the chapter's learning-rate sweep itself, which Chapter 4 quotes, is
+  :func:`spirals_lr_sweep`);
 - the probability that a deep, narrow He-initialised network is *born dead* (Lu, Shin, Su and
-  Karniadakis 2019): :func:`born_dead_probability` over a grid of widths and depths (the Monte
+  Karniadakis 2019): :func:`born_dead_probability` over a grid of widths and depths (the
+  chapter's grid, which Chapter 4 quotes, is :func:`born_dead_grid`; the Monte
   Carlo estimator itself is :func:`dying_relu.diagnostics.born_dead_first_layer`, shared with
   Chapter 4), a slow reference built from :class:`~dying_relu.nn.MLP`
   (:func:`born_dead_reference`), and many small networks trained at once to measure collapse
@@ -49,10 +51,12 @@ from .nn import MLP
 from .train import evaluate, fit
 
 __all__ = [
+    "LR_SWEEP_RATES",
     "BornDead",
     "Stack",
     "Sweep",
     "born_dead_first_layer",
+    "born_dead_grid",
     "born_dead_probability",
     "born_dead_reference",
     "compute",
@@ -71,6 +75,7 @@ __all__ = [
     "revival_with_state",
     "revived",
     "single_neuron",
+    "spirals_lr_sweep",
     "stack_dead_layers",
     "stuck_networks",
     "sweep",
@@ -272,6 +277,23 @@ def sweep(
                  layers_final, out["accuracy"], out["loss"], diverged)
 
 
+#: Chapter 3's learning-rate sweep (section "a learning rate that is too high"): its rates.
+LR_SWEEP_RATES = (0.1, 0.3, 0.6, 1.0, 1.5, 2.0, 3.0)
+
+
+def spirals_lr_sweep(lrs: Sequence[float] = LR_SWEEP_RATES, seeds: Sequence[int] = range(8)) -> Sweep:
+    """Chapter 3's learning-rate sweep: :func:`sweep` over the learning rate on
+    ``data.spirals(300, seed=0)``, a 2-32-32-3 ReLU network with zero biases, plain SGD with
+    mini-batches of 32 for 30 epochs, one run per (rate, seed).
+
+    Each run depends only on its own rate and seed, so a few of the rates give exactly the numbers
+    of the whole sweep: Chapter 4 (part 2) reruns rate 1.5 to quote Chapter 3's dead fractions,
+    in the book and in a learner's kernel alike (about a second).
+    """
+    X, y = _data.spirals(300, seed=0)
+    return sweep("lr", lrs, X, y, seeds=seeds, epochs=30)
+
+
 # ---------------------------------------------------------------------------------------------
 # Born dead: Monte Carlo over many networks at once (Lu, Shin, Su, Karniadakis 2019)
 # ---------------------------------------------------------------------------------------------
@@ -319,6 +341,17 @@ def born_dead_probability(
         first = born_dead_first_layer(width, int(depths.max()), n_nets, X, rng, bias_std=bias_std)
         p[i] = [np.mean((first > 0) & (first <= d)) for d in depths]
     return BornDead(tuple(widths), depths, n_nets, p, np.sqrt(p * (1 - p) / n_nets))
+
+
+def born_dead_grid() -> BornDead:
+    """Chapter 3's born-dead estimate (section "deep and narrow networks are born dead"):
+    :func:`born_dead_probability` for widths 2, 3, 4, 5 and 10 and depths 1 to 50, 5000 networks
+    per width, seed 0 (about two seconds).
+
+    Chapter 4 compares RAI with it and quotes its depth-10 values: it calls this function too,
+    so both pages show the same numbers, in the book and in a learner's kernel.
+    """
+    return born_dead_probability([2, 3, 4, 5, 10], np.arange(1, 51), n_nets=5000, seed=0)
 
 
 def he_stack(

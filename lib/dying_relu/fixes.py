@@ -472,20 +472,82 @@ def run_comparison(
     *,
     dtype: type | np.dtype = np.float32,
     progress: Callable | None = None,
+    jobs: int | None = 1,
 ) -> Comparison:
     """Train every fix in every setting for every seed (``len(settings) * len(fixes) * len(seeds)``
-    runs); see :func:`train_run`. ``progress`` optionally wraps the iterable of jobs (e.g.
-    :func:`dying_relu.progress.progress`). BLAS is limited to one thread meanwhile (faster for
-    these small networks, and steady on a busy machine)."""
+    runs); see :func:`train_run`. ``progress`` optionally wraps the iterable of (setting, fix)
+    pairs (e.g. :func:`dying_relu.progress.progress`). BLAS is limited to one thread meanwhile
+    (faster for these small networks, and steady on a busy machine). ``jobs``: worker processes
+    (``None``: one per CPU); the runs are the same whatever the number (see :func:`_train_pairs`)."""
     settings, fixes, seeds = tuple(settings), tuple(fixes), tuple(int(s) for s in seeds)
     if len(seeds) < 2:
         raise ValueError("Use at least 2 seeds (the chapter uses 5): a spread needs several runs.")
     result = Comparison(settings, fixes, seeds)
-    jobs = [(s, f) for s in settings for f in fixes]
-    with blas_threads(1):
-        for s, f in progress(jobs) if progress is not None else jobs:
-            result.runs[(s.key, f.key)] = [train_run(s, f, seed, dtype) for seed in seeds]
+    pairs = [(s, f) for s in settings for f in fixes]
+    result.runs.update(_train_pairs(pairs, seeds, dtype, progress, jobs))
     return result
+
+
+def _train_job(task: tuple[str, str, int, type | np.dtype]) -> Run:
+    """One :func:`train_run` from keys (what a worker process receives)."""
+    setting_key, fix_key, seed, dtype = task
+    setting = next(s for s in SETTINGS if s.key == setting_key)
+    return train_run(setting, get_fix(fix_key), seed, dtype)
+
+
+def _train_pairs(pairs: Sequence[tuple[Setting, Fix]], seeds: Sequence[int],
+                 dtype: type | np.dtype, progress: Callable | None,
+                 jobs: int | None) -> dict[tuple[str, str], list[Run]]:
+    """``{(setting key, fix key): [train_run(...) for seed in seeds]}`` for every pair.
+
+    With ``jobs > 1`` (``None``: one per CPU) the runs are spread over that many fresh worker
+    processes (``spawn``: safe from a notebook kernel's threads), each with one BLAS thread and
+    the parent's environment (numeric profile, seed offset): every run is seeded, so the results
+    are those of a serial run. Pairs whose setting or fix is not one of the registered ones
+    (:data:`dying_relu.problems.SETTINGS`, :func:`get_fix`) run in this process. From a script
+    (not a notebook), call it under ``if __name__ == "__main__":``: ``spawn`` workers import the
+    script again."""
+    import os
+
+    n = (os.cpu_count() or 1) if jobs is None else int(jobs)
+    if n < 1:
+        raise ValueError(f"jobs must be at least 1 (or None for one per CPU), got {jobs!r}.")
+    pairs = list(pairs)
+    by_key = {s.key: s for s in SETTINGS}
+
+    def registered(s: Setting, f: Fix) -> bool:
+        try:
+            return by_key.get(s.key) == s and get_fix(f.key) == f
+        except KeyError:
+            return False
+
+    shown = progress(pairs) if progress is not None else pairs
+    out: dict[tuple[str, str], list[Run]] = {}
+    parallel = n > 1 and len(pairs) * len(seeds) > 1 and all(registered(s, f) for s, f in pairs)
+    if not parallel:
+        with blas_threads(1):
+            for s, f in shown:
+                out[(s.key, f.key)] = [train_run(s, f, seed, dtype) for seed in seeds]
+        return out
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    tasks = [(s.key, f.key, int(seed), dtype) for s, f in pairs for seed in seeds]
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the workers start with one BLAS thread (they inherit os.environ)
+    try:
+        with ProcessPoolExecutor(min(n, len(tasks)), mp_context=mp.get_context("spawn")) as pool:
+            results = pool.map(_train_job, tasks)
+            for s, f in shown:
+                out[(s.key, f.key)] = [next(results) for _ in seeds]
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return out
 
 
 def run_pairs(
@@ -494,6 +556,7 @@ def run_pairs(
     *,
     dtype: type | np.dtype = np.float32,
     progress: Callable | None = None,
+    jobs: int | None = 1,
 ) -> Comparison:
     """Like :func:`run_comparison`, but only the ``(setting key, fix key)`` pairs listed (a page
     that reads a few pairs need not train the whole grid). The result's ``settings`` and ``fixes``
@@ -503,15 +566,13 @@ def run_pairs(
     if len(seeds) < 2:
         raise ValueError("Use at least 2 seeds (the chapter uses 6): a spread needs several runs.")
     by_key = {s.key: s for s in SETTINGS}
-    jobs = []
+    todo = []
     for s, f in pairs:
         if s not in by_key:
             raise KeyError(f"No setting {s!r}; known: {', '.join(by_key)}.")
-        jobs.append((by_key[s], get_fix(f)))
+        todo.append((by_key[s], get_fix(f)))
     result = Comparison(SETTINGS, (*FIXES, BATCHNORM), seeds)
-    with blas_threads(1):
-        for s, f in progress(jobs) if progress is not None else jobs:
-            result.runs[(s.key, f.key)] = [train_run(s, f, seed, dtype) for seed in seeds]
+    result.runs.update(_train_pairs(todo, seeds, dtype, progress, jobs))
     return result
 
 

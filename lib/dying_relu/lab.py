@@ -460,16 +460,14 @@ class LabFigure:
 
     def __init__(self, depth: int, figsize: tuple[float, float] = (10.5, 3.8), dpi: int = 80,
                  *, blit: bool = False) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
 
         from . import plots
 
         self.depth = int(depth)
         self.blit = bool(blit)
-        self.fig = Figure(figsize=figsize, dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.fig)  # kept: its renderer caches text metrics
+        self.kept = plots.KeptFigure(figsize=figsize, dpi=dpi, blit=blit)
+        self.fig = self.kept.fig
         self.ax_loss, self.ax_dead, self.ax_mic = self.fig.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.2, 1.2, 1]})
         self.fig.subplots_adjust(left=0.055, right=0.99, bottom=0.27, top=0.91, wspace=0.28)
@@ -494,8 +492,6 @@ class LabFigure:
         self.legends.append(self.ax_dead.legend(ncol=min(self.depth, 4), **below))
         self._events: list[Any] = []
         self._mic: list[Any] = []
-        self._background: Any = None
-        self._background_key: tuple = ()
 
     def _scale(self, log: bool) -> None:
         """Linear loss axis, or logarithmic once the loss spans more than a factor of 20 (with
@@ -569,30 +565,7 @@ class LabFigure:
 
     def png(self) -> bytes:
         """PNG bytes of the frame last set by :meth:`update` (see the class docstring)."""
-        if not self.blit:
-            return figure_png(self.fig, dpi=int(self.fig.dpi))
-        from PIL import Image
-
-        dynamic = self._dynamic()
-        key = (self.ax_loss.get_xlim(), self.ax_loss.get_ylim(), self._log,
-               self.ax_mic.get_xlim(), self.ax_mic.get_ylim())
-        if self._background is None or key != self._background_key:
-            for a in dynamic:
-                a.set_animated(True)
-            self.canvas.draw()  # everything but the animated artists
-            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-            self._background_key = key
-        else:
-            self.canvas.restore_region(self._background)
-        renderer = self.canvas.get_renderer()
-        for a in dynamic:
-            a.set_animated(True)
-            a.draw(renderer)
-        size = (int(renderer.width), int(renderer.height))
-        buf = io.BytesIO()
-        image = Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        image.convert("RGB").save(buf, format="png", compress_level=3)
-        return buf.getvalue()
+        return self.kept.png(self._dynamic(), key=(self._log,))
 
 
 def draw_lab(snap: dict[str, Any], figsize: tuple[float, float] = (10.5, 3.8)) -> Any:

@@ -20,6 +20,10 @@ way round; see the layering in README.md):
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -27,9 +31,16 @@ from matplotlib import ticker
 
 from .diagnostics import dead_units
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = [
     "OKABE_ITO",
     "SERIES",
+    "DataMeanFigure",
+    "DeadExplorerFigure",
+    "GradientExplorerFigure",
+    "KeptFigure",
     "draw_data_mean",
     "describe_gradient_explorer",
     "draw_explorer",
@@ -139,46 +150,157 @@ def figure_to_png(fig: plt.Figure, dpi: int = 100) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
+# Live frames: a figure kept between frames, redrawn by blitting
+# ---------------------------------------------------------------------------------------------
+
+
+class KeptFigure:
+    """A figure kept between the frames of a live view (an explorer, the lab), drawn by blitting.
+
+    A ``matplotlib.figure.Figure`` outside pyplot with its own Agg canvas (safe to draw from a
+    worker thread; the canvas's renderer caches text metrics between frames). :meth:`png` draws
+    everything except the artists that change from frame to frame (``dynamic``: curves, titles,
+    legends) once, keeps that picture, and later only restores it and draws the dynamic artists
+    over it. The kept picture is redrawn when anything it shows may have changed: any axes' limits,
+    scales, ticks or labels (:meth:`axes_state`), the caller's ``key``, or an artist that was
+    dynamic and no longer is. With ``blit=False`` every frame is a full redraw (for comparisons).
+    """
+
+    def __init__(self, fig: Figure | None = None, *, figsize: tuple[float, float] = (6.4, 3.3),
+                 dpi: int = 80, blit: bool = True) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.fig = Figure(figsize=figsize, dpi=dpi) if fig is None else fig
+        canvas = self.fig.canvas
+        self.canvas = canvas if isinstance(canvas, FigureCanvasAgg) else FigureCanvasAgg(self.fig)
+        self.blit = bool(blit)
+        self.background_key: tuple | None = None
+        self.full_redraws = 0  # how often the kept picture was (re)drawn: for tests and benchmarks
+        self._background = None
+        self._animated: list = []
+
+    def axes_state(self) -> tuple:
+        """What the kept picture depends on, per axes: limits, scales, tick positions, labels."""
+        return tuple((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+                      tuple(ax.get_xticks()), tuple(ax.get_yticks()), ax.get_xlabel(),
+                      ax.get_ylabel()) for ax in self.fig.axes)
+
+    def png(self, dynamic: Sequence = (), key: tuple = ()) -> bytes:
+        """PNG bytes of the figure as it is now; ``dynamic``: the artists that change between
+        frames (drawn over the kept picture, in z-order); ``key``: anything else the kept picture
+        depends on."""
+        from PIL import Image
+
+        dynamic = sorted(dynamic, key=lambda a: a.get_zorder())
+        if not self.blit:
+            self.canvas.draw()
+            self.full_redraws += 1
+        else:
+            ids = {id(a) for a in dynamic}
+            # still in the figure but no longer dynamic (removed artists are simply gone)
+            dropped = [a for a in self._animated if id(a) not in ids and a.get_figure() is not None]
+            for a in dropped:
+                a.set_animated(False)
+            state = (self.axes_state(), tuple(key))
+            if self._background is None or dropped or state != self.background_key:
+                for a in dynamic:
+                    a.set_animated(True)
+                self.canvas.draw()  # everything but the animated artists
+                self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+                # after the draw: drawing settles the layout (an equal aspect moves the axes' box,
+                # and with it the ticks)
+                self.background_key = (self.axes_state(), tuple(key))
+                self.full_redraws += 1
+            else:
+                self.canvas.restore_region(self._background)
+            renderer = self.canvas.get_renderer()
+            for a in dynamic:
+                a.set_animated(True)
+                a.draw(renderer)
+            self._animated = dynamic
+        renderer = self.canvas.get_renderer()
+        size = (int(renderer.width), int(renderer.height))
+        image = Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="png", compress_level=3)
+        return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
 # Chapter 2: the gradient-profile explorer
 # ---------------------------------------------------------------------------------------------
 
 _ACT_NAME = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 
 
-def draw_gradient_explorer(depth: int, scale: float) -> plt.Figure:
+class GradientExplorerFigure:
+    """Chapter 2's explorer frame (:func:`draw_gradient_explorer`) kept between frames.
+
+    ``update(depth, scale)`` sets the curves, legend, title and axes for any whole ``depth >= 1``
+    and any ``scale > 0``; :meth:`png` draws it, redrawing only the curves, the legend and the
+    title while the axes stay the same (every frame of the book's grid shares its axes). The live
+    explorer keeps one; :func:`draw_gradient_explorer` draws the book's frames with a fresh one.
+    """
+
+    def __init__(self, dpi: int = 72, figsize: tuple[float, float] = (6.4, 3.3), *,
+                 blit: bool = True) -> None:
+        self.kept = KeptFigure(figsize=figsize, dpi=dpi, blit=blit)
+        self.fig = self.kept.fig
+        self.ax = ax = self.fig.subplots()
+        # fixed margins: a layout engine (or a tight bounding box) costs a second pass per frame
+        self.fig.subplots_adjust(left=0.135, right=0.985, bottom=0.155, top=0.9)
+        ax.set_yscale("log")
+        ax.set_xlabel("layer (1 = next to the input)")
+        ax.set_ylabel(r"$\|\partial L / \partial W_l\|$")
+        # powers of ten as plain text (10⁻¹⁶), no minor ticks: mathtext tick labels were most of
+        # the cost of a live redraw
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(_power_of_ten))
+        ax.yaxis.set_minor_locator(ticker.NullLocator())
+        self.lines: dict[str, object] = {}
+        self.legend = None
+
+    def update(self, depth: int, scale: float) -> Figure:
+        """Show ``depth`` hidden layers at ``Var[W] = scale / fan_in``; returns the figure."""
+        from .gradients import explorer_data  # tooling may use the experiments
+
+        data = explorer_data(depth, scale)
+        ax = self.ax
+        if list(self.lines) != list(data):
+            for line in self.lines.values():
+                line.remove()
+            self.lines = {act: ax.plot([], [], label=act, **style(act, markers=True))[0]
+                          for act in data}
+            self.legend = ax.legend(loc="lower right", fontsize=9)
+        for (act, res), text in zip(data.items(), self.legend.get_texts(), strict=True):
+            self.lines[act].set_data(res["layer"], res["grad_norm"])
+            text.set_text(f"{_ACT_NAME.get(act, act)}: first/last {res['ratio']:.0e}")
+        norms = np.concatenate([res["grad_norm"] for res in data.values()])
+        norms = norms[np.isfinite(norms) & (norms > 0)]
+        low, high = (norms.min(), norms.max()) if norms.size else (1.0, 1.0)
+        top = max(int(depth) + 1, 21)
+        ax.set(ylim=(min(1e-16, low / 3), max(1e4, high * 3)), xlim=(0.5, top + 0.5),
+               xticks=[1, *range(5, top + 1, 5)])
+        ax.set_title(f"depth {int(depth)}, Var[W] = {scale:.3g} / fan_in", y=1.0)
+        return self.fig
+
+    def png(self, depth: int | None = None, scale: float | None = None) -> bytes:
+        """PNG bytes of the frame (after ``update(depth, scale)`` when both are given)."""
+        if depth is not None and scale is not None:
+            self.update(depth, scale)
+        return self.kept.png([*self.lines.values(), self.legend, self.ax.title])
+
+
+def draw_gradient_explorer(depth: int, scale: float) -> Figure:
     """Chapter 2's explorer frame: ``||dL/dW_l||`` of every layer at initialisation, log scale,
     for sigmoid, tanh and ReLU side by side (:func:`dying_relu.gradients.explorer_data`).
 
     Any whole ``depth >= 1`` and any ``scale > 0`` (``Var[W] = scale / fan_in``): the axes grow
     with the data, and every frame of the book's grid (up to 20 layers, norms within 1e-16 to
-    1e4) gets the same axes so that the slider compares like with like.
+    1e4) gets the same axes so that the slider compares like with like. A fresh
+    :class:`GradientExplorerFigure` (outside pyplot); the live explorer keeps one.
     """
-    from .gradients import explorer_data  # tooling may use the experiments
-
-    data = explorer_data(depth, scale)
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
-    for act, res in data.items():
-        ax.semilogy(res["layer"], res["grad_norm"],
-                    label=f"{_ACT_NAME.get(act, act)}: first/last {res['ratio']:.0e}",
-                    **style(act, markers=True))
-    norms = np.concatenate([res["grad_norm"] for res in data.values()])
-    norms = norms[np.isfinite(norms) & (norms > 0)]
-    low, high = (norms.min(), norms.max()) if norms.size else (1.0, 1.0)
-    top = max(int(depth) + 1, 21)
-    ax.set(
-        ylim=(min(1e-16, low / 3), max(1e4, high * 3)),
-        xlim=(0.5, top + 0.5),
-        xticks=[1, *range(5, top + 1, 5)],
-        xlabel="layer (1 = next to the input)",
-        ylabel=r"$\|\partial L / \partial W_l\|$",
-        title=f"depth {int(depth)}, Var[W] = {scale:.3g} / fan_in",
-    )
-    # powers of ten as plain text (10⁻¹⁶), no minor ticks: mathtext tick labels were most of the
-    # cost of a live redraw
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(_power_of_ten))
-    ax.yaxis.set_minor_locator(ticker.NullLocator())
-    ax.legend(loc="lower right", fontsize=9)
-    return fig
+    return GradientExplorerFigure(dpi=int(mpl.rcParams["figure.dpi"]), blit=False).update(depth, scale)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789",
@@ -305,31 +427,74 @@ def draw_microscope(
     return {"dead": n_dead, "alive": int(width - n_dead), "dead_off_view": off}
 
 
-def draw_explorer(result: dict, figsize: tuple[float, float] = (8.4, 3.5)) -> plt.Figure:
+class DeadExplorerFigure:
+    """Chapter 3's explorer frame (:func:`draw_explorer`) kept between frames: the microscope
+    after training (left), the dead fraction per hidden layer and the accuracy over epochs (right).
+
+    ``update(result)`` shows one :func:`dying_relu.dying.compute` result; :meth:`png` redraws only
+    the microscope's units and data, the curves and the titles while the axes stay the same. The
+    live explorer keeps one; :func:`draw_explorer` draws the book's frames with a fresh one.
+    """
+
+    def __init__(self, dpi: int = 75, figsize: tuple[float, float] = (8.4, 3.5), *,
+                 blit: bool = True) -> None:
+        self.kept = KeptFigure(figsize=figsize, dpi=dpi, blit=blit)
+        self.fig = self.kept.fig
+        self.ax_mic, self.ax = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.9, wspace=0.3)
+        self.ax.set_ylim(-0.03, 1.03)
+        self.ax.set_xlabel("epoch")
+        self.ax.set_ylabel("fraction")
+        self.curves: list = []
+        self.accuracy = None
+        self._mic: list = []
+
+    def update(self, result: dict) -> Figure:
+        """Show one :func:`dying_relu.dying.compute` result; returns the figure."""
+        mic = self.ax_mic
+        for artist in self._mic:
+            artist.remove()  # the last frame's units and data (cheaper than cla(): ticks stay)
+        before = {id(a) for a in mic.get_children()}
+        info = draw_microscope(mic, result["W"], result["b"], result["X"], result["y"],
+                               dead=result["dead"])
+        self._mic = [a for a in mic.get_children() if id(a) not in before]
+        extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
+        mic.set_title(f"layer 1 after training: {info['dead']}/{len(result['b'])} dead{extra}",
+                      fontsize=10, y=1.0)
+        curve = np.asarray(result["dead_curve"])
+        epochs = np.arange(len(curve))
+        if len(self.curves) != curve.shape[1]:
+            for line in [*self.curves, self.accuracy]:
+                if line is not None:
+                    line.remove()
+            self.curves = [self.ax.plot([], [], label=f"dead, layer {k + 1}",
+                                        **style(None, index=k))[0] for k in range(curve.shape[1])]
+            (self.accuracy,) = self.ax.plot([], [], label="train accuracy",
+                                            color=OKABE_ITO["black"], linestyle=":")
+            self.ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
+        for k, line in enumerate(self.curves):
+            line.set_data(epochs, curve[:, k])
+        self.accuracy.set_data(epochs, result["accuracy"])
+        pad = 0.05 * max(len(curve) - 1, 1)  # matplotlib's default margin
+        self.ax.set_xlim(-pad, len(curve) - 1 + pad)
+        self.ax.set_title(f"SGD lr = {result['lr']:g}, initial bias = {result['bias']:g}",
+                          fontsize=10, y=1.0)
+        return self.fig
+
+    def png(self, result: dict | None = None) -> bytes:
+        """PNG bytes of the frame (after ``update(result)`` when given)."""
+        if result is not None:
+            self.update(result)
+        dynamic = [*self._mic, *self.curves, self.accuracy, self.ax_mic.title, self.ax.title]
+        return self.kept.png(dynamic, key=(len(self.curves),))
+
+
+def draw_explorer(result: dict, figsize: tuple[float, float] = (8.4, 3.5)) -> Figure:
     """Chapter 3's explorer frame for one :func:`dying_relu.dying.compute` result: the microscope
     after training (left) and the dead fraction per hidden layer and the accuracy over epochs
-    (right)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize, gridspec_kw={"width_ratios": [1, 1.25]})
-    info = draw_microscope(ax1, result["W"], result["b"], result["X"], result["y"],
-                           dead=result["dead"])
-    extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
-    ax1.set_title(f"layer 1 after training: {info['dead']}/{len(result['b'])} dead{extra}",
-                  fontsize=10)
-    curve = result["dead_curve"]
-    epochs = np.arange(len(curve))
-    for layer in range(curve.shape[1]):
-        ax2.plot(epochs, curve[:, layer], label=f"dead, layer {layer + 1}",
-                 **style(None, index=layer))
-    ax2.plot(epochs, result["accuracy"], label="train accuracy", color=OKABE_ITO["black"],
-             linestyle=":")
-    ax2.set_ylim(-0.03, 1.03)
-    ax2.set_xlabel("epoch")
-    ax2.set_ylabel("fraction")
-    ax2.set_title(f"SGD lr = {result['lr']:g}, initial bias = {result['bias']:g}", fontsize=10)
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
-    # a fixed layout (tight_layout costs a layout pass per frame; the live explorer redraws often)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.9, wspace=0.3)
-    return fig
+    (right). A fresh :class:`DeadExplorerFigure` (outside pyplot); the live explorer keeps one."""
+    return DeadExplorerFigure(dpi=int(mpl.rcParams["figure.dpi"]), figsize=figsize,
+                              blit=False).update(result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,28 +502,64 @@ def draw_explorer(result: dict, figsize: tuple[float, float] = (8.4, 3.5)) -> pl
 # ---------------------------------------------------------------------------------------------
 
 
-def draw_data_mean(frame: dict, title: str, figsize: tuple[float, float] = (6.4, 3.2)) -> plt.Figure:
-    """Chapter 5's explorer frame: how often each unit of a layer is active, as a histogram.
+_MEAN_BINS = np.linspace(0, 1, 21)
 
-    Args:
-        frame: :func:`dying_relu.today.data_mean_frame`'s result; ``frame["active"]`` ``(width,)``
-            holds each unit's share of examples with ``z > 0``.
-        title: the axes title (the setting shown).
 
-    Units active on no example (dead) and on every example (linear) get their own bars at the two
-    ends; the others are binned in steps of 5% of the examples.
+class DataMeanFigure:
+    """Chapter 5's explorer frame (:func:`draw_data_mean`) kept between frames: how often each unit
+    of a layer is active, as a histogram.
+
+    ``update(frame, title)`` shows one :func:`dying_relu.today.data_mean_frame` result (its
+    ``frame["active"]``, ``(width,)``, holds each unit's share of examples with ``z > 0``): units
+    active on no example (dead) and on every example (linear) get their own bars at the two ends,
+    the others are binned in steps of 5% of the examples. :meth:`png` redraws only the bars, the
+    legend and the title. The live explorer keeps one; :func:`draw_data_mean` draws the book's
+    frames with a fresh one.
     """
-    active = np.asarray(frame["active"])
-    fig, ax = plt.subplots(figsize=figsize)
-    inner = active[(active > 0) & (active < 1)]
-    ax.hist(inner, bins=np.linspace(0, 1, 21), color=OKABE_ITO["sky_blue"], label="active on some examples")
-    ax.bar([-0.04], [np.sum(active == 0)], 0.04, color=OKABE_ITO["vermillion"], hatch="///",
-           label="dead (active on none)")
-    ax.bar([1.04], [np.sum(active == 1)], 0.04, color=OKABE_ITO["black"], label="active on all (linear)")
-    ax.set(xlim=(-0.1, 1.1), ylim=(0, 560 * active.size / 1024), ylabel="units", title=title,
-           xlabel="share of examples on which a unit is active")
-    ax.legend(fontsize=8, loc="upper center")
-    return fig
+
+    def __init__(self, dpi: int = 72, figsize: tuple[float, float] = (6.4, 3.2), *,
+                 blit: bool = True) -> None:
+        self.kept = KeptFigure(figsize=figsize, dpi=dpi, blit=blit)
+        self.fig = self.kept.fig
+        self.ax = ax = self.fig.subplots()
+        self.fig.subplots_adjust(left=0.1, right=0.98, bottom=0.16, top=0.9)
+        ax.set_axisbelow(True)  # the grid under the bars, in the kept picture and a full redraw alike
+        ax.set(xlim=(-0.1, 1.1), ylabel="units", xlabel="share of examples on which a unit is active")
+        centres, width = (_MEAN_BINS[:-1] + _MEAN_BINS[1:]) / 2, _MEAN_BINS[1] - _MEAN_BINS[0]
+        self.inner = ax.bar(centres, np.zeros(len(centres)), width, color=OKABE_ITO["sky_blue"],
+                            label="active on some examples")
+        self.dead = ax.bar([-0.04], [0], 0.04, color=OKABE_ITO["vermillion"], hatch="///",
+                           label="dead (active on none)")
+        self.linear = ax.bar([1.04], [0], 0.04, color=OKABE_ITO["black"],
+                             label="active on all (linear)")
+        self.legend = ax.legend(fontsize=8, loc="upper center")
+
+    def update(self, frame: dict, title: str) -> Figure:
+        """Show one :func:`dying_relu.today.data_mean_frame` result under ``title``."""
+        active = np.asarray(frame["active"])
+        inner = active[(active > 0) & (active < 1)]
+        counts, _ = np.histogram(inner, bins=_MEAN_BINS)
+        for bar, count in zip(self.inner, counts, strict=True):
+            bar.set_height(count)
+        self.dead[0].set_height(np.sum(active == 0))
+        self.linear[0].set_height(np.sum(active == 1))
+        self.ax.set_ylim(0, 560 * active.size / 1024)
+        self.ax.set_title(title, y=1.0)
+        return self.fig
+
+    def png(self, frame: dict | None = None, title: str | None = None) -> bytes:
+        """PNG bytes of the frame (after ``update(frame, title)`` when both are given)."""
+        if frame is not None and title is not None:
+            self.update(frame, title)
+        dynamic = [*self.inner, *self.dead, *self.linear, self.legend, self.ax.title]
+        return self.kept.png(dynamic)
+
+
+def draw_data_mean(frame: dict, title: str, figsize: tuple[float, float] = (6.4, 3.2)) -> Figure:
+    """Chapter 5's explorer frame for one :func:`dying_relu.today.data_mean_frame` result, under
+    ``title`` (see :class:`DataMeanFigure`; a fresh one, outside pyplot)."""
+    return DataMeanFigure(dpi=int(mpl.rcParams["figure.dpi"]), figsize=figsize,
+                          blit=False).update(frame, title)
 
 
 def _fix_key(key_or_label: str) -> str:

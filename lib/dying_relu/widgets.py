@@ -169,6 +169,7 @@ def frame_explorer(
     print_dpi: int = 150,
     live: dict[str, Range] | None = None,
     live_mode: bool | None = None,
+    live_draw: Callable[..., bytes] | None = None,
 ) -> FrameExplorer | LiveExplorer:
     """An explorer over one or two controls built from precomputed frames.
 
@@ -192,6 +193,10 @@ def frame_explorer(
             their values.
         live_mode: ``True``/``False`` force a :class:`LiveExplorer` / the precomputed frames;
             default: live when ``live`` is given and :func:`dying_relu.live.is_live` says so.
+        live_draw: for a live session, ``live_draw(**params) -> PNG bytes`` draws a frame instead
+            of ``draw`` and a PNG export: a figure kept between updates that redraws only what
+            changes (:class:`dying_relu.plots.KeptFigure`, e.g.
+            :class:`dying_relu.plots.GradientExplorerFigure`), which must show what ``draw`` shows.
 
     Returns:
         A :class:`FrameExplorer` (a ``VBox``) with the sliders and the frames; works without a
@@ -212,7 +217,8 @@ def frame_explorer(
     if live_mode is None:
         live_mode = bool(live) and is_live()
     if live_mode:
-        return _live_explorer(draw, controls, live or {}, labels, start, describe, dpi, width)
+        return _live_explorer(draw, controls, live or {}, labels, start, describe, dpi, width,
+                              live_draw)
     idx = {n: list(controls[n]).index(start[n]) if n in start else 0 for n in names}
     default = tuple(controls[n][idx[n]] for n in names)
     frames: dict[tuple, bytes] = {}
@@ -322,8 +328,9 @@ class LiveExplorer(W.VBox):
 
     def __init__(self, draw: Callable[..., plt.Figure], controls: dict[str, W.ValueWidget],
                  ranges: dict[str, Range], labels: dict[str, str], describe: Callable[..., str] | None,
-                 dpi: int, width: str) -> None:
+                 dpi: int, width: str, live_draw: Callable[..., bytes] | None = None) -> None:
         self._draw = draw
+        self._live_draw = live_draw
         self._controls = controls
         self._ranges = ranges
         self._labels = labels
@@ -379,8 +386,10 @@ class LiveExplorer(W.VBox):
         self._set_status(f"Computing… ({setting})")
         start = time.perf_counter()
         try:
-            fig = self._draw(**params)
-            png = figure_to_png(fig, dpi=self._dpi)
+            if self._live_draw is not None:
+                png = self._live_draw(**params)
+            else:
+                png = figure_to_png(self._draw(**params), dpi=self._dpi)
             alt = self._describe(**params) if self._describe else f"Explorer frame for {setting}."
         except Exception as exc:
             self._set_status(f"Could not compute {setting}: {exc}")
@@ -411,7 +420,8 @@ class _Menu(W.Dropdown):
 
 def _live_explorer(draw: Callable[..., plt.Figure], controls: dict[str, Sequence[Any]],
                    live: dict[str, Range], labels: dict[str, str], start: dict[str, Any],
-                   describe: Callable[..., str] | None, dpi: int, width: str) -> LiveExplorer:
+                   describe: Callable[..., str] | None, dpi: int, width: str,
+                   live_draw: Callable[..., bytes] | None = None) -> LiveExplorer:
     widgets: dict[str, W.ValueWidget] = {}
     for name in controls:
         value = start.get(name, controls[name][0])
@@ -424,4 +434,4 @@ def _live_explorer(draw: Callable[..., plt.Figure], controls: dict[str, Sequence
         else:
             widgets[name] = _Menu(options=[(_fmt(v), v) for v in controls[name]], value=value,
                                   description=label, style={"description_width": "initial"})
-    return LiveExplorer(draw, widgets, live, labels, describe, dpi, width)
+    return LiveExplorer(draw, widgets, live, labels, describe, dpi, width, live_draw)

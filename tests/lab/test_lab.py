@@ -7,9 +7,15 @@ kernel to be idle, saves, and checks:
 - run_all: every cell ran, no error output, kernel idle (the saved file is read too);
 - no_raw_myst: no ``{glue``, ``{eval}``, ``:label:``, ``{exercise}``, ``{solution`` text visible;
 - solution_folded: a solution's code and prose are not visible, and its code did not run;
+- (fixture) a solution in three cells, pressed out of order: each part's button says which part it
+  is and what it runs first, part 2 runs part 1 first (output under part 1's cell), part 3 then
+  runs alone (part 1 not again);
 - live_number: a computed number in the prose shows the value of the learner's run;
 - explorer_recomputes (chapter 1, LAB_FULL=1): its live explorer, moved by keyboard to a learning
-  rate off the precomputed grid, says "Computing" and shows a new frame.
+  rate off the precomputed grid, says "Computing" and shows a new frame;
+- claims_silent (chapter 1, LAB_FULL=1): no claim cell shows a value (True) after Run All;
+- solution_parts (chapter 1, LAB_FULL=1): ch1-ex-backward's part 2, pressed first, runs part 1
+  before it, each output under its own cell.
 
 On the fixture (converted by scripts/convert_live.py) every check must pass; the kernel runs with
 FIXTURE_SCALE=3, so the live root is 4.2426 where the book shows 1.4142. On chapter 1 the same
@@ -179,7 +185,10 @@ def test_fixture_live(browser, lab_folder, tmp_path):
             solution_marks=["FIXTURE-SOLUTION-RAN", "FIXTURE-PLAIN-SOLUTION", "answer = 2 * root",
                             # the prose inside the gated solution: folded, and its first line
                             # (what JupyterLab's placeholder shows) is empty
-                            "FIXTURE-SOLUTION-PROSE"],
+                            "FIXTURE-SOLUTION-PROSE",
+                            # the solution in three cells: code, prose, outputs
+                            "step2 = 2 * step1", "FIXTURE-PARTS-PROSE", "FIXTURE-PART1-RAN",
+                            "FIXTURE-PART2-RAN", "FIXTURE-PART3-RAN"],
             ran=True,
         )
         failed = {k: v for k, v in found.items() if v}
@@ -189,16 +198,53 @@ def test_fixture_live(browser, lab_folder, tmp_path):
                             ".jp-MarkdownCell [class*='exercise']").count() >= 1
         assert page.locator(".jp-MarkdownCell .katex, .jp-MarkdownCell mjx-container").count() >= 1
         # the solution waits for the learner: its button is there, and pressing it runs the code
-        button = page.get_by_role("button", name="Show the solution's output")
-        assert button.count() == 1
+        button = page.locator(".dying-relu-solution").first.get_by_role("button")
+        assert button.inner_text().strip() == "Show the solution's output"
         saved = json.loads(nb.read_text())
-        sol = next(c for c in saved["cells"] if "".join(c["source"]).startswith("%%solution"))
-        assert "FIXTURE-SOLUTION-RAN" not in json.dumps(sol["outputs"])
+        sols = [c for c in saved["cells"] if "".join(c["source"]).startswith("%%solution")]
+        assert len(sols) == 4 and not any(c["outputs"] and "RAN" in json.dumps(c["outputs"]) for c in sols)
         button.click()
         page.wait_for_selector("text=FIXTURE-SOLUTION-RAN 8.4853", timeout=10_000)
         page.screenshot(path=str(SHOTS / "lab_fixture_solution.png"), full_page=True)
+        solution_in_parts(page)
     finally:
         stop_lab(lab)
+
+
+def solution_in_parts(page) -> None:
+    """The fixture's solution in three cells (numbered by the learner's copy), pressed out of
+    order: part 2 first runs part 1 (its output under part 1's cell), then part 3 runs alone."""
+    boxes = page.locator(".dying-relu-solution")
+    assert boxes.count() == 4, boxes.count()
+    parts = [boxes.nth(k) for k in (1, 2, 3)]
+
+    def label(part) -> str:
+        return part.get_by_role("button").inner_text().strip()
+
+    assert [label(p) for p in parts] == [
+        "Show the solution's output (part 1 of 3)",
+        "Show the solution's output (part 2 of 3; runs part 1 first)",
+        "Show the solution's output (part 3 of 3; runs parts 1-2 first)",
+    ]
+    assert "in 3 cells" in parts[2].inner_text()
+    parts[1].get_by_role("button").click()
+    page.wait_for_selector("text=FIXTURE-PART2-RAN 10.4853", timeout=15_000)
+    page.wait_for_timeout(500)
+    assert "FIXTURE-PART1-RAN 5.2426 (run 1)" in parts[0].inner_text()
+    assert "FIXTURE-PART2-RAN" not in parts[0].inner_text()
+    assert "FIXTURE-PART2-RAN 10.4853" in parts[1].inner_text()
+    assert "FIXTURE-PART3-RAN" not in visible_text(page)
+    assert [label(p) for p in parts] == [
+        "part 1 of 3 run (with part 2)", "part 2 of 3 run", "Show the solution's output (part 3 of 3)"]
+    assert parts[0].get_by_role("button").is_disabled() and parts[1].get_by_role("button").is_disabled()
+    parts[2].get_by_role("button").click()
+    page.wait_for_selector("text=FIXTURE-PART3-RAN 15.7279", timeout=15_000)
+    page.wait_for_timeout(500)
+    assert "FIXTURE-PART3-RAN 15.7279" in parts[2].inner_text()
+    text = visible_text(page)
+    assert text.count("FIXTURE-PART1-RAN") == 1 and "(run 2)" not in text  # part 1 ran once
+    assert label(parts[2]) == "part 3 of 3 run"
+    page.screenshot(path=str(SHOTS / "lab_fixture_solution_parts.png"), full_page=True)
 
 
 def read_pending() -> set[str]:
@@ -292,6 +338,41 @@ def prose_is_from_this_run(saved: dict, committed: dict) -> str | None:
     return None
 
 
+def claims_silent(saved: dict) -> str | None:
+    """After Run All, no bookkeeping cell (a claim check) shows a value (it showed True)."""
+    shown = [i for i, c in enumerate(saved["cells"]) if c["cell_type"] == "code"
+             and "claims." in "".join(c["source"])
+             and any(o.get("output_type") == "execute_result" for o in c.get("outputs", []))]
+    return f"claim cells {shown} show a value" if shown else None
+
+
+def chapter1_solution_parts(page) -> str | None:
+    """Chapter 1's ch1-ex-backward solution is in three cells: pressing part 2 first runs part 1
+    (the checker's verdict under part 1's cell), then part 2 (its zero fractions)."""
+    boxes = page.locator(".dying-relu-solution")
+    labels = [boxes.nth(k).get_by_role("button").inner_text().strip() for k in range(boxes.count())]
+    mark = "(part 2 of 3; runs part 1 first)"
+    if sum(mark in t for t in labels) != 1:
+        return f"no single button saying {mark!r}: {labels}"
+    k = next(i for i, t in enumerate(labels) if mark in t)
+    if "(part 1 of 3)" not in labels[k - 1]:
+        return f"the button before it says {labels[k - 1]!r}"
+    part1, part2 = boxes.nth(k - 1), boxes.nth(k)
+    part2.scroll_into_view_if_needed()
+    part2.get_by_role("button").click()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "exactly zero in dL/dz" not in part2.inner_text():
+        time.sleep(0.3)
+    problems = []
+    if "exactly zero in dL/dz" not in part2.inner_text():
+        problems.append("part 2's output did not appear under its cell")
+    if "Correct! your relu_backward" not in part1.inner_text():
+        problems.append("part 1's verdict is not under part 1's cell")
+    if part1.get_by_role("button").inner_text().strip() != "part 1 of 3 run (with part 2)":
+        problems.append(f"part 1's button says {part1.get_by_role('button').inner_text()!r}")
+    return "; ".join(problems) or None
+
+
 def test_chapter1_pending(browser, lab_folder):
     pending = read_pending()
     full = os.environ.get("LAB_FULL") == "1"
@@ -317,6 +398,8 @@ def test_chapter1_pending(browser, lab_folder):
             found["explorer_recomputes"], status = explorer_recomputes(page)
             print("chapter 1 explorer:", status)
             page.screenshot(path=str(SHOTS / "lab_chapter1_explorer.png"), full_page=False)
+            found["claims_silent"] = claims_silent(json.loads(nb.read_text()))
+            found["solution_parts"] = chapter1_solution_parts(page)
     finally:
         stop_lab(lab)
     unexpected_fail = {k: v for k, v in found.items() if v and k not in pending}

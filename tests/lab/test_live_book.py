@@ -64,7 +64,10 @@ def test_executed_copy_for_nbreplay(built):
     nb = json.loads((built / "jupyter_execute" / "chapters" / "glue_fixture.ipynb").read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     sol = [c for c in code if "".join(c["source"]).startswith("%%solution")]
-    assert len(sol) == 1
-    outs = "".join("".join(o.get("text", "")) for o in sol[0]["outputs"])
-    assert "FIXTURE-SOLUTION-RAN 2.8284" in outs
+    assert len(sol) == 4
+    outs = ["".join("".join(o.get("text", "")) for o in c["outputs"]) for c in sol]
+    assert "FIXTURE-SOLUTION-RAN 2.8284" in outs[0]
+    # the book runs a solution in three cells in order, each once, its output under each cell
+    assert outs[1:] == ["FIXTURE-PART1-RAN 2.4142 (run 1)\n", "FIXTURE-PART2-RAN 4.8284\n",
+                        "FIXTURE-PART3-RAN 7.2426\n"]
     assert all(o["output_type"] != "error" for c in nb["cells"] for o in c.get("outputs", []))
