@@ -95,7 +95,8 @@ book: venv
 # The print edition. LaTeX is built from the notebooks as `make book` last executed them
 # (_build/jupyter_execute/), so the PDF shows the same numbers as the HTML book and no notebook runs
 # twice; when those are missing or older than a chapter, the library or the configuration,
-# `make book` runs first. Then scripts/check_pdf.py reads the PDF back with pdftotext.
+# `make book` runs first. Then scripts/check_pdf.py reads the PDF back with pdftotext (and the LaTeX
+# log, for claims-table cells wider than their columns).
 pdf: venv
 	@for tool in xelatex latexmk pdftotext; do command -v $$tool >/dev/null || { \
 	  echo "ERROR: '$$tool' not found. The print edition needs Debian's TeX packages:" >&2; \

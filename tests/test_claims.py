@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -100,14 +101,58 @@ def test_sequences_must_hold_for_every_element():
 
 def test_table_bundle_prints_as_markdown():
     c = C.Claims("ch9")
-    c.between("a_b", "half | of *it* (see [1])", 0.5, 0, 1)
+    c.between("a_b", "half | of *it* (see [1]) & more", 0.5, 0, 1)
     bundle = c.table_bundle()
     assert '<table class="claims-table">' in bundle["text/html"]
+    assert f"<caption>{C.CAPTION}</caption>" in bundle["text/html"]
     md = bundle["text/markdown"].splitlines()
-    assert md[0].startswith("| claim |") and md[1] == "|---|---|---|---|---|"
-    assert len(md) == 3 and md[2].count(" | ") == 4  # the cell's own | is escaped
-    assert r"half \| of \*it\* \(see \[1\]\)" in md[2] and r"a\_b" in md[2]
+    # a pipe table in a {table} directive (widths, longtable) in a {container} named claims-table
+    assert md[:5] == ["````{container} claims-table", f"```{{table}} {C.CAPTION}", ":class: longtable",
+                      ":widths: " + " ".join(map(str, C.PRINT_WIDTHS)), ""]
+    assert md[-2:] == ["```", "````"]
+    table = md[5:-2]
+    assert table[0].startswith("| claim |") and table[1] == "|---|---|---|---|---|"
+    assert len(table) == 3 and table[2].count(" | ") == 4  # the cell's own | is escaped
+    assert r"half \| of \*it\* \(see \[1\]\) \& more" in table[2] and r"a\_b" in table[2]
     assert bundle["text/plain"] == "<table of 1 claims>"
+
+
+def test_print_form_parses_as_a_longtable_with_widths_and_keeps_every_value():
+    """Parsed as MyST (the book's nb_render_markdown_format), the Markdown is one table that the
+    LaTeX builder sets as a longtable of wrapping columns (classes longtable, colwidths-given),
+    and every cell reads back exactly, whatever Markdown, MyST or HTML it contains."""
+    from docutils import nodes
+    from docutils.core import publish_doctree
+    from myst_parser.parsers.docutils_ import Parser
+
+    c = C.Claims("ch9")
+    c.between("a-b", r"half | of *it* (see [1]) & $x$, {eval}`V` <b>x</b> ~~s~~ x_1 \ 100% &amp;",
+              0.5, 0, 1)
+    c.check("not-held", "  two\n lines ", False, measured="no", expected="yes")
+    settings = {"myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "deflist",
+                                           "substitution"],
+                "report_level": 2, "halt_level": 2, "warning_stream": False}  # a warning raises
+    doc = publish_doctree(c.table_bundle()["text/markdown"], parser=Parser(),
+                          settings_overrides=settings)
+    assert "claims-table" in doc.next_node(nodes.container)["classes"]
+    tables = list(doc.findall(nodes.table))
+    assert len(tables) == 1 and {"longtable", "colwidths-given"} <= set(tables[0]["classes"])
+    assert tables[0].next_node(nodes.title).astext() == C.CAPTION
+    assert [s["colwidth"] for s in tables[0].findall(nodes.colspec)] == list(C.PRINT_WIDTHS)
+    rows = [tuple(e.astext() for e in r.findall(nodes.entry)) for r in tables[0].findall(nodes.row)]
+    assert rows[0] == ("claim", "what the text says", "measured", "needs", "result")
+    assert rows[1:] == [(*c.rows()[0],), ("not-held", "two lines", "no", "yes", "NOT HELD")]
+
+
+def test_the_book_parses_markdown_outputs_as_myst_and_styles_the_claims_table():
+    """The print form needs MyST for Markdown outputs (GFM has no directives: its tables printed as
+    `l` columns that ran off the page), and the LaTeX preamble's environment for the container."""
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "_config.yml").read_text())
+    sphinx = config["sphinx"]["config"]
+    assert sphinx["nb_render_markdown_format"] == "myst"
+    assert r"\newenvironment{sphinxclassclaims-table}" in sphinx["latex_elements"]["preamble"]
 
 
 def test_a_claim_cell_displays_nothing(capsys):

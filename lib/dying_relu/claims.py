@@ -48,6 +48,10 @@ __all__ = ["ENV_MODE", "ENV_REPORT", "Claim", "ClaimFailed", "Claims"]
 
 ENV_MODE = "DYING_RELU_CLAIMS"
 ENV_REPORT = "DYING_RELU_CLAIMS_REPORT"
+# The claims table's caption (web and print) and, in print, the relative widths of its columns:
+# claim key, what the text says, measured, needs, result.
+CAPTION = "Claims checked on this page, with the values measured when it was built"
+PRINT_WIDTHS = (13, 39, 22, 17, 9)
 
 
 class ClaimFailed(AssertionError):
@@ -266,7 +270,15 @@ class Claims:
 
     def table_bundle(self) -> dict[str, str]:
         """The claims table as a mime bundle: HTML (the book, JupyterLab) and Markdown, which the
-        print edition (the LaTeX builder cannot show HTML) typesets as a table."""
+        print edition (the LaTeX builder cannot show HTML) typesets as a table.
+
+        The Markdown is MyST (``nb_render_markdown_format: myst`` in ``_config.yml``): a pipe
+        table inside a ``{table}`` directive with the class ``longtable`` and the column widths
+        :data:`PRINT_WIDTHS`, so that LaTeX sets it as a longtable of wrapping ``p`` columns that
+        fit the text width and break across pages (a bare pipe table became ``l`` columns that ran
+        off the page). The ``{container}`` around it names it ``claims-table`` for the LaTeX
+        preamble (small type, cells ragged right; ``latex_elements`` in ``_config.yml``).
+        """
         import html
 
         header = ("claim", "what the text says", "measured", "needs", "result")
@@ -275,13 +287,21 @@ class Claims:
             for row in self.rows()
         )
         table_html = (
-            '<table class="claims-table"><caption>Claims checked on this page, with the values '
-            "measured when it was built</caption><thead><tr>"
+            f'<table class="claims-table"><caption>{CAPTION}</caption><thead><tr>'
             + "".join(f'<th scope="col">{h}</th>' for h in header)
             + f"</tr></thead><tbody>{body}</tbody></table>"
         )
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines = [
+            "````{container} claims-table",
+            f"```{{table}} {CAPTION}",
+            ":class: longtable",
+            ":widths: " + " ".join(str(w) for w in PRINT_WIDTHS),
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+        ]
         lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in self.rows()]
+        lines += ["```", "````"]
         return {"text/html": table_html, "text/markdown": "\n".join(lines),
                 "text/plain": f"<table of {len(self.claims)} claims>"}
 
@@ -292,6 +312,6 @@ class Claims:
 def _md_escape(text: str) -> str:
     """``text`` as literal Markdown table-cell text (MyST): punctuation escaped, one line."""
     out = " ".join(str(text).split())
-    for ch in "\\`*_{}[]<>()#+!|$~":
+    for ch in "\\`*_{}[]<>()#+!|$~&":
         out = out.replace(ch, "\\" + ch)
     return out
