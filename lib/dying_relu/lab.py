@@ -465,7 +465,6 @@ class LabFigure:
         from . import plots
 
         self.depth = int(depth)
-        self.blit = bool(blit)
         self.kept = plots.KeptFigure(figsize=figsize, dpi=dpi, blit=blit)
         self.fig = self.kept.fig
         self.ax_loss, self.ax_dead, self.ax_mic = self.fig.subplots(
@@ -546,15 +545,8 @@ class LabFigure:
                         for step, _ in snap["events"] for ax in (self.ax_loss, self.ax_dead)]
         self.ax_loss.set_title(f"loss {loss[-1]:.3g}, accuracy {snap['accuracy'][-1]:.0%}",
                                fontsize=10, y=1.0)
-        mic = self.ax_mic
-        for artist in self._mic:
-            artist.remove()  # the last frame's units and data (cheaper than cla(): ticks stay)
-        before = {id(a) for a in mic.get_children()}
-        info = plots.draw_microscope(mic, snap["W"], snap["b"], snap["X"], snap["y"],
-                                     dead=snap["dead0"])
-        self._mic = [a for a in mic.get_children() if id(a) not in before]
-        extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
-        mic.set_title(f"layer 1: {info['dead']}/{len(snap['b'])} dead{extra}", fontsize=10, y=1.0)
+        self._mic = plots.redraw_microscope(self.ax_mic, self._mic, snap["W"], snap["b"], snap["X"],
+                                            snap["y"], dead=snap["dead0"], title="layer 1")
         return self.fig
 
     def _dynamic(self) -> list[Any]:

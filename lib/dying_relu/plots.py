@@ -48,6 +48,7 @@ __all__ = [
     "draw_fix_explorer",
     "draw_gradient_explorer",
     "draw_microscope",
+    "redraw_microscope",
     "figure_bundle",
     "figure_to_png",
     "fix_hatch",
@@ -432,6 +433,22 @@ def draw_microscope(
     return {"dead": n_dead, "alive": int(width - n_dead), "dead_off_view": off}
 
 
+def redraw_microscope(ax: plt.Axes, previous: Sequence, W: np.ndarray, b: np.ndarray, X: np.ndarray,
+                      y: np.ndarray | None = None, *, dead: np.ndarray | None = None,
+                      title: str = "layer 1") -> list:
+    """:func:`draw_microscope` on axes kept between frames (a live explorer, the lab): removes the
+    ``previous`` frame's artists (cheaper than ``cla()``: ticks and labels stay), draws this one,
+    titles the axes ``"{title}: D/width dead"`` (with the dead units off the view, if any) and
+    returns the new artists (the next call's ``previous``)."""
+    for artist in previous:
+        artist.remove()
+    before = {id(a) for a in ax.get_children()}
+    info = draw_microscope(ax, W, b, X, y, dead=dead)
+    extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
+    ax.set_title(f"{title}: {info['dead']}/{len(b)} dead{extra}", fontsize=10, y=1.0)
+    return [a for a in ax.get_children() if id(a) not in before]
+
+
 class DeadExplorerFigure:
     """Chapter 3's explorer frame (:func:`draw_explorer`) kept between frames: the microscope
     after training (left), the dead fraction per hidden layer and the accuracy over epochs (right).
@@ -456,16 +473,8 @@ class DeadExplorerFigure:
 
     def update(self, result: dict) -> Figure:
         """Show one :func:`dying_relu.dying.compute` result; returns the figure."""
-        mic = self.ax_mic
-        for artist in self._mic:
-            artist.remove()  # the last frame's units and data (cheaper than cla(): ticks stay)
-        before = {id(a) for a in mic.get_children()}
-        info = draw_microscope(mic, result["W"], result["b"], result["X"], result["y"],
-                               dead=result["dead"])
-        self._mic = [a for a in mic.get_children() if id(a) not in before]
-        extra = f" ({info['dead_off_view']} off view)" if info["dead_off_view"] else ""
-        mic.set_title(f"layer 1 after training: {info['dead']}/{len(result['b'])} dead{extra}",
-                      fontsize=10, y=1.0)
+        self._mic = redraw_microscope(self.ax_mic, self._mic, result["W"], result["b"], result["X"],
+                                      result["y"], dead=result["dead"], title="layer 1 after training")
         curve = np.asarray(result["dead_curve"])
         epochs = np.arange(len(curve))
         if len(self.curves) != curve.shape[1]:
